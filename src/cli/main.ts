@@ -1,0 +1,228 @@
+/**
+ * The `isac-twin` command. Exit codes: 0 success, 1 a run failed, 2 bad input (scenario or
+ * command line; nothing is written), 130 interrupted (the run is kept, marked `interrupted`).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runScenario, RunControl, type RunSummary } from '../app/run.ts';
+import { takeSnapshot } from '../app/snapshot.ts';
+import { policyDefinition, policyNames } from '../policies/registry.ts';
+import { ScenarioError } from '../scenario/load.ts';
+import { scenarioJsonSchema } from '../scenario/schema.ts';
+import { loadScenario, withOverrides, type LoadedScenario } from '../scenario/validate.ts';
+import { plainProgress } from './progress.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Exit code for bad input. */
+const BAD_INPUT = 2;
+
+class UsageError extends Error {}
+
+function intOption(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+/** Reads and validates a scenario file; every problem is a ScenarioError. */
+export function readScenario(file: string): LoadedScenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ScenarioError(file, [], undefined, undefined, code === 'ENOENT' ? 'no such file' : `cannot read (${code})`);
+  }
+  return loadScenario(text, file);
+}
+
+function defaultDbPath(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const base = path.join('twin-runs', `${stamp}-${name.replace(/[^A-Za-z0-9._-]+/g, '_')}`);
+  let file = `${base}.sqlite`;
+  for (let i = 2; existsSync(file); i++) file = `${base}-${i}.sqlite`;
+  return file;
+}
+
+function formatSummary(s: RunSummary): string {
+  const lines = [
+    `run ${s.status}: ${s.scenario} · policy ${s.policy} · seed ${s.seed}`,
+    `  slots         ${s.slots} (${s.slotsLogged} logged) in ${s.wallS.toFixed(2)} s wall · ${Math.round(s.slotsPerS)} slots/s`,
+    `  R_c (mean)    ${s.rcMean.toFixed(4)} bit/s/Hz`,
+    `  R_s (mean)    ${s.rsMean.toFixed(4)} bit/s/Hz`,
+    `  objective     ${s.objectiveMean.toFixed(4)}`,
+    `  CSI age       ${Number.isFinite(s.meanCsiAgeSlots) ? s.meanCsiAgeSlots.toFixed(2) : '–'} slots (mean)`,
+    `  fallback      ${(100 * s.fallbackShare).toFixed(2)} % of BS-slots`,
+    ...s.shadows.map(
+      (sh) => `  vs ${sh.name.padEnd(10)} R_c ${sh.rcMean.toFixed(4)} · objective ${sh.objectiveMean.toFixed(4)} · gap ${sh.objectiveGap >= 0 ? '+' : ''}${sh.objectiveGap.toFixed(4)}`,
+    ),
+    `  database      ${s.dbPath}`,
+  ];
+  if (s.error) lines.push(`  error         ${s.error}`);
+  return lines.join('\n');
+}
+
+async function commandRun(file: string, o: Record<string, unknown>): Promise<number> {
+  let loaded = readScenario(file);
+  loaded = withOverrides(loaded, {
+    seed: o.seed as number | undefined,
+    policy: o.policy as string | undefined,
+    slots: o.slots as number | undefined,
+    logEvery: o.logEvery as number | undefined,
+    shadows: o.shadow as string[] | undefined,
+  });
+  const dbPath = (o.out as string | undefined) ?? defaultDbPath(loaded.scenario.name);
+  if (existsSync(dbPath)) throw new UsageError(`--out ${dbPath}: the file exists; choose another name`);
+  mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+  const control = new RunControl(o.speed as number | undefined);
+  const onSignal = () => control.stop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const quiet = Boolean(o.quiet);
+  if (!quiet) {
+    console.log(
+      `isac-twin ${packageVersion()} · ${loaded.scenario.name} · policy ${loaded.scenario.policy.name} · seed ${loaded.scenario.seed} · ${loaded.scenario.durationSlots} slots → ${dbPath}`,
+    );
+  }
+  try {
+    const summary = await runScenario(
+      loaded,
+      { dbPath, packageVersion: packageVersion(), speed: o.speed as number | undefined, onProgress: quiet ? undefined : plainProgress() },
+      control,
+    );
+    console.log(formatSummary(summary));
+    return summary.status === 'completed' ? 0 : summary.status === 'interrupted' ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function commandValidate(file: string): number {
+  const { scenario: s, topology: t } = readScenario(file);
+  console.log(
+    `${file}: valid · ${s.name} · ${t.numBs} BSs × ${t.numTxAnt} antennas · ${t.numUsers} users · ${t.numTargets} targets · policy ${s.policy.name} · ${s.durationSlots} slots of ${s.timing.slotMs} ms`,
+  );
+  return 0;
+}
+
+function commandSnapshot(file: string, o: Record<string, unknown>): number {
+  const loaded = withOverrides(readScenario(file), { seed: o.seed as number | undefined, policy: o.policy as string | undefined });
+  const slot = o.slot as number;
+  if (slot >= loaded.scenario.durationSlots) {
+    throw new UsageError(`--slot ${slot}: the scenario lasts ${loaded.scenario.durationSlots} slots (0 … ${loaded.scenario.durationSlots - 1})`);
+  }
+  const snap = takeSnapshot(loaded, slot);
+  const out = o.out as string;
+  const tmp = `${out}.partial`;
+  writeFileSync(tmp, JSON.stringify(snap));
+  renameSync(tmp, out);
+  console.log(`snapshot of slot ${slot} (${loaded.scenario.name}, ${loaded.scenario.policy.name}, seed ${loaded.scenario.seed}) → ${out}`);
+  return 0;
+}
+
+function commandSchema(o: Record<string, unknown>): number {
+  const text = JSON.stringify(scenarioJsonSchema(), null, 2) + '\n';
+  if (o.out) writeFileSync(o.out as string, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+function commandPolicies(): number {
+  for (const name of policyNames()) console.log(`${name.padEnd(14)} ${policyDefinition(name)!.summary}`);
+  return 0;
+}
+
+export function buildProgram(result: { code: number }): Command {
+  const program = new Command('isac-twin')
+    .description('Discrete-event digital twin of multi-cell ISAC networks')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const policyOption = () => new Option('--policy <name>', 'acting policy (overrides the scenario)');
+  program
+    .command('run')
+    .description('run a scenario and log it to SQLite')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--seed <n>', 'seed (overrides the scenario)', intOption(0))
+    .addOption(policyOption())
+    .option('--slots <n>', 'number of slots (overrides durationSlots)', intOption(1))
+    .option('--log-every <n>', 'log one slot in n', intOption(1))
+    .option('--shadow <name...>', 'shadow policies evaluated beside the acting one')
+    .option('--out <file>', 'database file (default twin-runs/<time>-<name>.sqlite)')
+    .option('--speed <x>', 'pace to the wall clock: simulated seconds per second', positiveNumber)
+    .option('--quiet', 'print only the summary')
+    .action(async (file, o) => {
+      result.code = await commandRun(file, o);
+    });
+  program
+    .command('validate')
+    .description('check a scenario file')
+    .argument('<scenario>')
+    .action((file) => {
+      result.code = commandValidate(file);
+    });
+  program
+    .command('snapshot')
+    .description('write one slot (geometry, channels, beamformers, metrics) as JSON')
+    .argument('<scenario>')
+    .requiredOption('--slot <n>', 'slot index', intOption(0))
+    .requiredOption('--out <file>', 'JSON file to write')
+    .option('--seed <n>', 'seed', intOption(0))
+    .addOption(policyOption())
+    .action((file, o) => {
+      result.code = commandSnapshot(file, o);
+    });
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files')
+    .option('--out <file>')
+    .action((o) => {
+      result.code = commandSchema(o);
+    });
+  program
+    .command('policies')
+    .description('list the policies')
+    .action(() => {
+      result.code = commandPolicies();
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const result = { code: 0 };
+  try {
+    await buildProgram(result).parseAsync(argv);
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : BAD_INPUT;
+    }
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof RangeError) {
+      console.error(`error: ${e.message}`);
+      return BAD_INPUT;
+    }
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    return 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,30 @@
+/**
+ * WMMSE at the central unit: weighted sum-rate beamforming over all cells (see
+ * solvers/wmmse.ts), from the CSI that reached the central unit over the backhaul.
+ * Parameters: `iterations` (max), `tolerance` (relative WSR change), `warmStart` (start from
+ * the previous decision instead of MRT — the usual practice when tracking a slowly varying
+ * channel).
+ */
+import { z } from 'zod';
+import { wmmse as solve } from '../solvers/wmmse.ts';
+import type { CentralisedPolicy, PolicyDefinition } from './types.ts';
+
+const params = z.strictObject({
+  iterations: z.number().int().positive().default(100),
+  tolerance: z.number().positive().default(1e-4),
+  warmStart: z.boolean().default(true),
+});
+
+export const wmmse: PolicyDefinition<typeof params> = {
+  name: 'wmmse',
+  summary: 'weighted MMSE sum-rate maximisation at the central unit (per-BS power)',
+  params,
+  create: (p): CentralisedPolicy => ({
+    name: 'wmmse',
+    scope: 'centralised',
+    decideAll(view, ctx) {
+      const init = p.warmStart && ctx.previous?.some((w) => w.some((x) => x !== 0)) ? ctx.previous : undefined;
+      return solve(ctx.topo, view.H, { maxIterations: p.iterations, tolerance: p.tolerance, init }).W;
+    },
+  }),
+};

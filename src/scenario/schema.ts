@@ -1,0 +1,210 @@
+/**
+ * The scenario file format: one zod schema is the single source of the YAML fields, their
+ * defaults, their documentation and the JSON Schema that editors use (`isac-twin schema`).
+ *
+ * Defaults follow the multicell ISAC paper (../shared/papers/000_*.txt, Table I and Sec. IV):
+ * cell radius 500 m, path-loss exponents 3.6 (communication) and 2 (sensing), Rician factor 3,
+ * target RCS 1 m², M = 3 cells, N_T = N_R = 12, K = 2 users and J = 2 targets per cell.
+ * The paper sweeps SNR and gives no absolute powers; the twin's defaults (30 dBm per BS,
+ * −94 dBm noise, 3.5 GHz) are documented choices, taken from paper 003's noise power.
+ *
+ * Units are in the field names: M (metres), Mps (m/s), Dbm, Db, Ms (milliseconds), Hz, Deg, S.
+ */
+import { z } from 'zod';
+
+const num = () => z.number();
+const positive = () => z.number().positive();
+const nonNegative = () => z.number().nonnegative();
+const count = () => z.number().int().positive();
+const point = z.tuple([z.number(), z.number()]).describe('[x, y] in metres');
+
+const frame = z
+  .enum(['cell', 'world'])
+  .default('cell')
+  .describe('coordinates relative to the node’s own BS ("cell") or absolute ("world")');
+
+export const mobilitySchema = z
+  .discriminatedUnion('model', [
+    z.strictObject({ model: z.literal('static') }).describe('does not move'),
+    z
+      .strictObject({
+        model: z.literal('constant-velocity'),
+        speedMps: nonNegative().default(1.5),
+        headingDeg: z
+          .union([z.number(), z.literal('random')])
+          .default('random')
+          .describe('direction of motion, degrees from east counter-clockwise, or "random" per node'),
+        boundary: z
+          .enum(['reflect', 'none'])
+          .default('reflect')
+          .describe('"reflect" keeps the node inside its cell disc; "none" lets it leave'),
+      })
+      .describe('straight line at constant speed'),
+    z
+      .strictObject({
+        model: z.literal('waypoints'),
+        speedMps: nonNegative().default(1.5),
+        waypointsM: z.array(point).min(1),
+        loop: z.boolean().default(true).describe('after the last waypoint go back to the first; else stop'),
+        frame,
+      })
+      .describe('visits the listed points in order at constant speed (starts at the first)'),
+    z
+      .strictObject({
+        model: z.literal('random-waypoint'),
+        speedMps: nonNegative().default(1.5),
+        speedSpreadMps: nonNegative().default(0).describe('each leg draws its speed uniformly in speed ± spread'),
+        pauseS: nonNegative().default(0).describe('pause at each waypoint'),
+      })
+      .describe('random waypoint model inside the node’s cell disc'),
+    z
+      .strictObject({
+        model: z.literal('lane'),
+        speedMps: nonNegative().default(30),
+        roadM: z.array(point).min(2).describe('road polyline; nodes start at random points along it'),
+        frame,
+        direction: z
+          .enum(['forward', 'backward', 'both'])
+          .default('both')
+          .describe('driving direction along the polyline; "both" alternates nodes between the two'),
+      })
+      .describe('follows a road polyline; a node reaching its end re-enters at the start (a new vehicle)'),
+  ])
+  .describe('mobility model');
+
+export const placementSchema = z
+  .discriminatedUnion('model', [
+    z.strictObject({
+      model: z.literal('uniform-in-cell'),
+      minDistanceM: nonNegative().default(35).describe('minimum distance from the BS'),
+      maxDistanceM: positive().optional().describe('maximum distance from the BS (default: the cell radius)'),
+    }),
+    z.strictObject({
+      model: z.literal('explicit'),
+      positionsM: z.array(point).min(1).describe('one point per node, cell by cell (cell 0 first)'),
+      frame,
+    }),
+  ])
+  .describe('initial positions (lane mobility places nodes along the road instead)');
+
+const nodesShape = (perCell: number, speed: number) => ({
+  perCell: z.number().int().nonnegative().default(perCell).describe('nodes per cell, each bound to its cell’s BS'),
+  placement: placementSchema.prefault({ model: 'uniform-in-cell' }),
+  mobility: mobilitySchema.prefault({ model: 'random-waypoint', speedMps: speed }),
+});
+
+export const topologySchema = z.strictObject({
+  numCells: count().default(3).describe('M, number of cells (one BS each)'),
+  layout: z.enum(['hex', 'explicit']).default('hex').describe('"hex": BS positions from a hexagonal layout'),
+  bsPositionsM: z.array(point).optional().describe('BS positions for layout "explicit"'),
+  cellRadiusM: positive().default(500),
+  numTxAnt: count().default(12).describe('N_T, transmit antennas per BS (half-wavelength ULA)'),
+  numRxAnt: count().default(12).describe('N_R, receive antennas per BS (half-wavelength ULA)'),
+  txPowerDbm: num().default(30).describe('P_T, power budget of every BS'),
+  arrayBroadsideDeg: num().default(90).describe('azimuth of every ULA’s broadside, degrees from east'),
+});
+
+export const channelSchema = z.strictObject({
+  carrierHz: positive().default(3.5e9),
+  ricianK: nonNegative().default(3).describe('Rician factor v (linear) of BS–user and BS–BS links'),
+  commPathLossExp: positive().default(3.6),
+  sensPathLossExp: positive().default(2).describe('per direction of the round trip'),
+  bsBsPathLossExp: positive().default(3.6).describe('BS-to-BS interference links (ground level, like users)'),
+  refDistanceM: positive().default(1).describe('free-space reference distance of the path-loss law'),
+  minDistanceM: positive().default(1).describe('distances are clamped below this'),
+  fading: z
+    .strictObject({
+      model: z
+        .enum(['gauss-markov', 'block', 'static'])
+        .default('gauss-markov')
+        .describe('gauss-markov: h ← ρh + √(1−ρ²)n with ρ = J0(2π f_D T_slot); block: redraw; static: never'),
+      coherenceSlots: count().default(10).describe('block model: slots between redraws'),
+    })
+    .prefault({}),
+  noise: z
+    .strictObject({
+      commDbm: num().default(-94).describe('σ_c², receiver noise of a user'),
+      sensDbm: num().default(-94).describe('σ_s², noise per receive antenna of a BS'),
+    })
+    .prefault({}),
+});
+
+export const timingSchema = z.strictObject({
+  slotMs: positive().default(1),
+  slotsPerFrame: count().default(10),
+  pilotPeriodSlots: count().default(10).describe('every BS sounds its channels every this many slots'),
+  pilotOffsetSlots: z.number().int().nonnegative().default(0).describe('slot of the first pilot'),
+  csiFeedbackDelayMs: nonNegative().default(1).describe('pilot → CSI report at the BS (a multiple of the slot)'),
+  csiNmseDb: num().default(-20).describe('estimation error power relative to the link’s mean gain'),
+  csiQuantBits: z.number().int().nonnegative().max(16).default(0).describe('bits per real component; 0 = off'),
+  backhaul: z
+    .strictObject({
+      delayMs: nonNegative().default(2).describe('one-way BS ↔ central unit delay'),
+      jitterMs: nonNegative().default(0.5).describe('extra delay, uniform in [0, jitter] per message'),
+    })
+    .prefault({}),
+  echo: z
+    .strictObject({
+      periodSlots: count().default(1).describe('target-angle estimates from echoes every this many slots'),
+      angleStdDeg: nonNegative().default(0.5).describe('standard deviation of the angle estimate'),
+    })
+    .prefault({}),
+  decision: z
+    .strictObject({
+      periodSlots: count().default(1).describe('a decision is started every this many slots (when idle)'),
+      latency: z
+        .enum(['none', 'fixed', 'measured'])
+        .default('none')
+        .describe('none: instant; fixed: fixedMs; measured: the policy’s compute time × measuredScale'),
+      fixedMs: nonNegative().default(0),
+      measuredScale: positive().default(1).describe('simulated ms per measured ms of compute'),
+      deadlineMs: positive().optional().describe('past this the fallback policy acts until the slow result lands'),
+      fallback: z.string().default('mrt').describe('policy that acts when the deadline passes'),
+    })
+    .prefault({}),
+});
+
+export const policySpecSchema = z
+  .union([
+    z.string().transform((name) => ({ name, params: {} as Record<string, unknown> })),
+    z.strictObject({
+      name: z.string(),
+      params: z.record(z.string(), z.unknown()).default({}),
+    }),
+  ])
+  .describe('a policy name, or { name, params }');
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).default('unnamed'),
+  description: z.string().optional(),
+  seed: z.number().int().nonnegative().default(1).describe('drives every random stream'),
+  durationSlots: count().default(10000),
+  rho: z.number().min(0).max(1).default(0.5).describe('objective weight: ρ·R_c + (1−ρ)·R_s'),
+  topology: topologySchema.prefault({}),
+  users: z.strictObject(nodesShape(2, 1.5)).prefault({}).describe('communication users (K per cell)'),
+  targets: z
+    .strictObject({ ...nodesShape(2, 1.5), rcsM2: positive().default(1).describe('radar cross-section (m²)') })
+    .prefault({})
+    .describe('point targets (J per cell), sensed by their cell’s BS'),
+  channel: channelSchema.prefault({}),
+  timing: timingSchema.prefault({}),
+  policy: policySpecSchema.default({ name: 'mrt', params: {} }),
+  shadows: z.array(policySpecSchema).default([]).describe('policies evaluated beside the acting one and logged'),
+  logging: z
+    .strictObject({
+      everySlots: count().default(1).describe('log one slot in this many (decimation)'),
+      batchSlots: count().default(500).describe('slots per SQLite transaction'),
+    })
+    .prefault({}),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type MobilitySpec = z.output<typeof mobilitySchema>;
+export type PlacementSpec = z.output<typeof placementSchema>;
+export type PolicySpec = { name: string; params: Record<string, unknown> };
+
+/** JSON Schema of scenario files, generated from the zod schema (for editors). */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,109 @@
+/**
+ * The run database schema (one SQLite file per run). Documented for users in docs/database.md;
+ * keep the two in step. Every per-slot table is keyed by slot first, so time-range queries are
+ * index range scans.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id          INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL,
+  scenario_file   TEXT NOT NULL,
+  scenario_yaml   TEXT NOT NULL,
+  resolved_json   TEXT NOT NULL,
+  topology_json   TEXT NOT NULL,
+  seed            INTEGER NOT NULL,
+  policy          TEXT NOT NULL,
+  shadows_json    TEXT NOT NULL,
+  package_version TEXT NOT NULL,
+  backend         TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('running', 'completed', 'interrupted', 'failed')),
+  error           TEXT,
+  started_at      TEXT NOT NULL,
+  ended_at        TEXT,
+  slot_ms         REAL NOT NULL,
+  duration_slots  INTEGER NOT NULL,
+  slots_done      INTEGER NOT NULL DEFAULT 0,
+  log_every       INTEGER NOT NULL,
+  num_bs          INTEGER NOT NULL,
+  num_users       INTEGER NOT NULL,
+  num_targets     INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slots (
+  slot      INTEGER PRIMARY KEY,
+  t_ms      REAL NOT NULL,
+  rc        REAL NOT NULL,
+  rs        REAL NOT NULL,
+  objective REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bs_slots (
+  slot         INTEGER NOT NULL,
+  bs           INTEGER NOT NULL,
+  policy       TEXT NOT NULL,
+  fallback     INTEGER NOT NULL,
+  sum_rate     REAL NOT NULL,
+  radar_rate   REAL NOT NULL,
+  power_w      REAL NOT NULL,
+  beam_az_deg  REAL,
+  decision_ms  REAL,
+  decided_slot INTEGER,
+  PRIMARY KEY (slot, bs)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_slots (
+  slot          INTEGER NOT NULL,
+  user          INTEGER NOT NULL,
+  bs            INTEGER NOT NULL,
+  x_m           REAL NOT NULL,
+  y_m           REAL NOT NULL,
+  sinr          REAL NOT NULL,
+  sinr_db       REAL,
+  rate          REAL NOT NULL,
+  csi_age_slots INTEGER,
+  PRIMARY KEY (slot, user)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS target_slots (
+  slot          INTEGER NOT NULL,
+  target        INTEGER NOT NULL,
+  bs            INTEGER NOT NULL,
+  x_m           REAL NOT NULL,
+  y_m           REAL NOT NULL,
+  theta_deg     REAL NOT NULL,
+  theta_est_deg REAL,
+  sens_sinr     REAL NOT NULL,
+  sens_sinr_db  REAL,
+  radar_rate    REAL NOT NULL,
+  PRIMARY KEY (slot, target)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shadow_slots (
+  slot      INTEGER NOT NULL,
+  policy    TEXT NOT NULL,
+  rc        REAL NOT NULL,
+  rs        REAL NOT NULL,
+  objective REAL NOT NULL,
+  PRIMARY KEY (slot, policy)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  id     INTEGER PRIMARY KEY,
+  slot   INTEGER NOT NULL,
+  t_ms   REAL NOT NULL,
+  kind   TEXT NOT NULL,
+  bs     INTEGER,
+  detail TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_slot ON events (slot);
+CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, slot);
+`;
+
+/** Column lists of the per-slot tables, in insert order. */
+export const COLUMNS = {
+  slots: ['slot', 't_ms', 'rc', 'rs', 'objective'],
+  bs_slots: ['slot', 'bs', 'policy', 'fallback', 'sum_rate', 'radar_rate', 'power_w', 'beam_az_deg', 'decision_ms', 'decided_slot'],
+  user_slots: ['slot', 'user', 'bs', 'x_m', 'y_m', 'sinr', 'sinr_db', 'rate', 'csi_age_slots'],
+  target_slots: ['slot', 'target', 'bs', 'x_m', 'y_m', 'theta_deg', 'theta_est_deg', 'sens_sinr', 'sens_sinr_db', 'radar_rate'],
+  shadow_slots: ['slot', 'policy', 'rc', 'rs', 'objective'],
+  events: ['slot', 't_ms', 'kind', 'bs', 'detail'],
+} as const;
+
+export type TableName = keyof typeof COLUMNS;
