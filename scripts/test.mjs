@@ -9,7 +9,7 @@ const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const pattern = process.argv[2] ?? '\\.test\\.tsx?$';
 const child = spawn(process.execPath, ['--import', 'tsx', uvu, 'test', pattern], {
   cwd: root,
-  env: { ...process.env, FORCE_COLOR: '0' },
+  env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';

@@ -1,0 +1,57 @@
+/** Shared test helpers: small topologies, random channels, tolerances. */
+import * as assert from 'uvu/assert';
+import { czeros, type CArray } from '../src/phy/complex.ts';
+import { streamFor, type Rng } from '../src/phy/random.ts';
+import type { Topology } from '../src/phy/network.ts';
+import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
+
+/** |a − b| ≤ tol·max(1, |b|). */
+export function close(actual: number, expected: number, tol = 1e-9, what = ''): void {
+  const ok = Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected));
+  assert.ok(ok, `${what} expected ${expected}, got ${actual} (tol ${tol})`);
+}
+
+/** A topology with K users and J targets per BS (users numbered cell by cell). */
+export function smallTopology(o: { numBs: number; K: number; J?: number; nt: number; nr?: number; powerW?: number; noiseW?: number }): Topology {
+  const { numBs, K, nt } = o;
+  const J = o.J ?? 0;
+  const nr = o.nr ?? nt;
+  const userBs = Int32Array.from({ length: numBs * K }, (_, i) => Math.floor(i / K));
+  const targetBs = Int32Array.from({ length: numBs * J }, (_, i) => Math.floor(i / J));
+  const servedUsers = Array.from({ length: numBs }, (_, m) => Int32Array.from({ length: K }, (_, k) => m * K + k));
+  const targetsOf = Array.from({ length: numBs }, (_, m) => Int32Array.from({ length: J }, (_, j) => m * J + j));
+  return {
+    numBs,
+    numTxAnt: nt,
+    numRxAnt: nr,
+    numUsers: numBs * K,
+    numTargets: numBs * J,
+    bsPosM: new Float64Array(2 * numBs),
+    broadsideRad: Math.PI / 2,
+    cellRadiusM: 500,
+    userBs,
+    userStream: Int32Array.from({ length: numBs * K }, (_, i) => i % K),
+    servedUsers,
+    targetBs,
+    targetsOf,
+    powerW: new Float64Array(numBs).fill(o.powerW ?? 1),
+    noiseCommW: o.noiseW ?? 0.01,
+    noiseSensW: o.noiseW ?? 0.01,
+    carrierHz: 3.5e9,
+    lambdaM: 299792458 / 3.5e9,
+  };
+}
+
+/** Random channels H [numBs, numUsers, nt] with CN(0, 1) entries. */
+export function randomChannels(topo: Topology, rng: Rng): CArray {
+  const H = czeros(topo.numBs * topo.numUsers * topo.numTxAnt);
+  rng.complexNormal(H);
+  return H;
+}
+
+export const testRng = (name: string, seed = 7): Rng => streamFor(seed, name);
+
+/** Loads an inline YAML scenario (defaults for everything not given). */
+export function scenario(yaml: string, file = 'inline.yaml'): LoadedScenario {
+  return loadScenario(yaml, file);
+}

@@ -1,0 +1,127 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { norm2 } from '../../src/phy/complex.ts';
+import type { SlotRecord, TwinEvent } from '../../src/sim/events.ts';
+import { Twin } from '../../src/sim/twin.ts';
+import { scenario } from '../helpers.ts';
+
+const BASE = `
+name: t
+seed: 3
+durationSlots: 60
+topology: { numCells: 3, numTxAnt: 8, numRxAnt: 8 }
+users: { perCell: 2 }
+targets: { perCell: 1 }
+timing:
+  pilotPeriodSlots: 10
+  csiFeedbackDelayMs: 3
+  backhaul: { delayMs: 2, jitterMs: 0 }
+`;
+
+function record(yaml: string, slots = 60) {
+  const twin = new Twin(scenario(yaml));
+  const records: SlotRecord[] = [];
+  const events: TwinEvent[] = [];
+  twin.slots$.subscribe((r) => records.push(r));
+  twin.events$.subscribe((e) => events.push(e));
+  twin.runSlots(slots);
+  return { twin, records, events };
+}
+
+test('CSI reports arrive exactly feedback delay after the pilot; backhaul exactly delay later', () => {
+  const { events } = record(BASE);
+  const pilots = events.filter((e) => e.kind === 'pilot').map((e) => [e.tUs, (e as { bs: number }).bs]);
+  assert.equal(pilots.slice(0, 3), [[0, 0], [0, 1], [0, 2]]);
+  const reports = events.filter((e): e is Extract<TwinEvent, { kind: 'csi-report' }> => e.kind === 'csi-report');
+  for (const r of reports) assert.equal(r.tUs, r.measuredSlot * 1000 + 3000);
+  assert.equal(reports.length, 18); // pilots at 0,10,…,50 × 3 BSs
+  const bh = events.filter((e): e is Extract<TwinEvent, { kind: 'backhaul' }> => e.kind === 'backhaul');
+  assert.ok(bh.length >= 15);
+  for (const b of bh) assert.equal(b.tUs - b.sentUs, 2000);
+});
+
+test('backhaul jitter stays within [delay, delay + jitter] and is causal', () => {
+  const { events } = record(BASE.replace('jitterMs: 0', 'jitterMs: 0.7'));
+  const bh = events.filter((e): e is Extract<TwinEvent, { kind: 'backhaul' }> => e.kind === 'backhaul');
+  const lags = bh.map((b) => b.tUs - b.sentUs);
+  assert.ok(lags.every((l) => l >= 2000 && l <= 2700), lags.join(','));
+  assert.ok(new Set(lags).size > 3, 'jitter varies');
+  for (let i = 1; i < events.length; i++) assert.ok(events[i].tUs >= events[i - 1].tUs, 'events in time order');
+});
+
+test('CSI age grows by one per slot between pilots and resets when a new report lands', () => {
+  const { records } = record(BASE);
+  const age = records.map((r) => r.userCsiAge[0]);
+  // no beam before the first report (slot 3); then 0 at the pilot slot + 3 … 
+  assert.equal(age.slice(0, 3), [-1, -1, -1]);
+  assert.equal(age.slice(3, 16), [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 3, 4, 5]);
+  assert.equal(Math.max(...age), 12);
+});
+
+test('a centralised policy decides on older CSI than a distributed one (backhaul)', () => {
+  const dist = record(BASE).records;
+  const cent = record(BASE + 'policy: wmmse\n').records;
+  const meanAge = (rs: SlotRecord[]) => {
+    const a = rs.slice(20).map((r) => r.userCsiAge[0]);
+    return a.reduce((x, y) => x + y, 0) / a.length;
+  };
+  // BS: report at +3; central unit: +3 (report) +2 (uplink) and beams back +2 (downlink)
+  assert.ok(meanAge(cent) - meanAge(dist) > 3.5, `${meanAge(cent)} vs ${meanAge(dist)}`);
+  // first WMMSE beams land at slot 3 + 2 + 2 = 7
+  assert.equal(cent.findIndex((r) => r.bs.policy[0] === 'wmmse'), 7);
+});
+
+test('same scenario and seed → identical records; another policy → the same channels and motion', () => {
+  const a = record(BASE).records;
+  const b = record(BASE).records;
+  // Serialised exactly (typed arrays element by element; NaN compared as NaN).
+  const canon = (rs: SlotRecord[]) => JSON.stringify(rs, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array, String) : v));
+  assert.ok(a.length === 60 && canon(a) === canon(b));
+  const c = record(BASE + 'policy: equal-power\nshadows: [zf]\n').records;
+  for (let i = 0; i < a.length; i++) {
+    assert.equal(c[i].userPosM, a[i].userPosM);
+    assert.equal(c[i].targetPosM, a[i].targetPosM);
+    assert.equal(c[i].targetThetaEstRad, a[i].targetThetaEstRad);
+  }
+  assert.ok(a.some((r, i) => r.rc !== c[i].rc), 'different policies give different rates');
+  const d = record(BASE.replace('seed: 3', 'seed: 4')).records;
+  assert.ok(d[5].userPosM[0] !== a[5].userPosM[0], 'another seed moves users elsewhere');
+});
+
+test('true channels evolve consistently: faster users decorrelate faster', () => {
+  const corr = (speed: number) => {
+    const twin = new Twin(scenario((BASE + `users: { perCell: 2, mobility: { model: constant-velocity, speedMps: ${speed} } }\n`).replace('users: { perCell: 2 }\n', '')));
+    twin.runSlots(1);
+    const H0 = Float64Array.from(twin.truth.channel.H);
+    twin.runSlots(6);
+    const H1 = twin.truth.channel.H;
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < H0.length; i += 2) {
+      re += H0[i] * H1[i] + H0[i + 1] * H1[i + 1];
+      im += H0[i] * H1[i + 1] - H0[i + 1] * H1[i];
+    }
+    return Math.hypot(re, im) / Math.sqrt(norm2(H0) * norm2(H1));
+  };
+  const slow = corr(1);
+  const fast = corr(40);
+  assert.ok(slow > 0.9, `slow ${slow}`);
+  assert.ok(fast < slow - 0.3, `fast ${fast} vs slow ${slow}`);
+});
+
+test('decision latency past the deadline: the fallback acts until the slow result lands', () => {
+  const yaml = BASE + `policy: zf\n`;
+  const slow = yaml.replace('timing:\n', 'timing:\n  decision: { latency: fixed, fixedMs: 4, deadlineMs: 1, fallback: mrt, periodSlots: 10 }\n');
+  const { records, events } = record(slow);
+  const pol = records.map((r) => `${r.bs.policy[0]}${r.bs.fallback[0] ? '*' : ''}`);
+  // CSI at slot 3; decisions every 10 slots → first at 10: fallback mrt from 11 (deadline 1 ms), ZF lands at 14
+  assert.equal(pol.slice(9, 16), ['none', 'none', 'mrt*', 'mrt*', 'mrt*', 'zf', 'zf']);
+  assert.ok(events.some((e) => e.kind === 'deadline-miss' && e.tUs === 11_000));
+});
+
+test('every slot’s beamformers meet every power budget', () => {
+  const { records, twin } = record(BASE + 'policy: wmmse\n');
+  for (const r of records) for (let m = 0; m < 3; m++) assert.ok(r.bs.powerW[m] <= twin.topo.powerW[m] * (1 + 1e-9));
+});
+
+test.run();
