@@ -9,7 +9,7 @@ const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const pattern = process.argv[2] ?? '\\.test\\.tsx?$';
 const child = spawn(process.execPath, ['--import', 'tsx', uvu, 'test', pattern], {
   cwd: root,
-  env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  env: { ...withoutForceColor(process.env), NO_COLOR: '1' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';
@@ -29,3 +29,8 @@ child.on('close', (code) => {
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exit(failed > 0 || code ? 1 : 0);
 });
+
+function withoutForceColor(env) {
+  const { FORCE_COLOR: _ignored, ...rest } = env;
+  return rest;
+}

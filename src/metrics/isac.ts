@@ -24,8 +24,14 @@ import type { Beamformers, Topology } from '../phy/network.ts';
 
 /** Thrown where a metric becomes NaN or infinite, naming it; never logged as a valid value. */
 export class NumericalError extends Error {
-  constructor(readonly metric: string, readonly index: number, readonly value: number, readonly slot?: number) {
-    super(`${metric}[${index}] is ${value}${slot === undefined ? '' : ` at slot ${slot}`}`);
+  constructor(
+    readonly metric: string,
+    readonly index: number,
+    readonly value: number,
+    readonly slot?: number,
+    readonly context?: string,
+  ) {
+    super(`${metric}[${index}] is ${value}${slot === undefined ? '' : ` at slot ${slot}`}${context ? ` (${context})` : ''}`);
     this.name = 'NumericalError';
   }
 }

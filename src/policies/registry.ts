@@ -35,6 +35,8 @@ export function policyDefinition(name: string): PolicyDefinition | undefined {
 export interface PolicyProblem {
   path: Array<string | number>;
   message: string;
+  /** The problem is the key itself (an unknown parameter), not its value. */
+  atKey?: boolean;
 }
 
 /** Checks a spec (name, parameters, requirements, nested specs) against a topology. */
@@ -45,14 +47,14 @@ export function checkPolicySpec(spec: PolicySpec, topo: Topology): PolicyProblem
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = ['params', ...(issue.path as Array<string | number>)];
-    if (issue.code === 'unrecognized_keys') return { path: [...path, issue.keys[0]], message: `unknown parameter "${issue.keys[0]}" of ${spec.name}` };
+    if (issue.code === 'unrecognized_keys') return { path: [...path, issue.keys[0]], message: `unknown parameter "${issue.keys[0]}" of ${spec.name}`, atKey: true };
     return { path, message: issue.message };
   }
   for (const key of ['comm', 'sensing'] as const) {
     const nested = (parsed.data as Record<string, unknown>)[key] as PolicySpec | undefined;
     if (spec.name === 'time-sharing' && nested) {
       const p = checkPolicySpec(nested, topo);
-      if (p) return { path: ['params', key, ...p.path], message: p.message };
+      if (p) return { ...p, path: ['params', key, ...p.path] };
     }
   }
   const req = def.requires?.(topo, parsed.data);

@@ -137,7 +137,7 @@ export function parseScenarioText(text: string, file: string): { scenario: Scena
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ScenarioError(file, [], 1, 1, 'a scenario must be a YAML mapping of fields');
   }
-  const result = scenarioSchema.safeParse(value);
+  const result = scenarioSchema.safeParse(value, { reportInput: true });
   if (!result.success) throw zodToScenarioError(result.error.issues, file, map);
   return { scenario: result.data, map };
 }

@@ -24,8 +24,8 @@ function isMultiple(value: number, step: number): boolean {
 
 export function loadScenario(text: string, file: string): LoadedScenario {
   const { scenario: s, map } = parseScenarioText(text, file);
-  const fail = (path: FieldPath, message: string): never => {
-    const at = map.locate(path);
+  const fail = (path: FieldPath, message: string, atKey = false): never => {
+    const at = map.locate(path, atKey);
     throw new ScenarioError(file, path, at?.line, at?.column, message);
   };
   const M = s.topology.numCells;
@@ -52,7 +52,7 @@ export function loadScenario(text: string, file: string): LoadedScenario {
   const topology = buildTopology(s);
   const checkSpec = (spec: PolicySpec, path: FieldPath) => {
     const problem = checkPolicySpec(spec, topology);
-    if (problem) fail([...path, ...problem.path], problem.message);
+    if (problem) fail([...path, ...problem.path], problem.message, problem.atKey);
   };
   checkSpec(s.policy, ['policy']);
   s.shadows.forEach((spec, i) => checkSpec(spec, ['shadows', i]));

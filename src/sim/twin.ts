@@ -32,6 +32,7 @@ import {
   emptySensingChannels,
   emptySlotMetrics,
   evaluateInto,
+  NumericalError,
   sensingChannelsInto,
   type SensingChannels,
   type SlotMetrics,
@@ -513,6 +514,7 @@ export class Twin {
     if (beams.decidedSlot < cur.decidedSlot && !cur.fallback) return;
     const budget = this.topo.powerW[m];
     const p = norm2(beams.W);
+    if (!Number.isFinite(p)) throw new NumericalError('beamformer power', m, p, this.currentSlot, `policy ${beams.policy}`);
     if (!(p <= budget * (1 + 1e-9))) {
       throw new Error(`policy ${beams.policy} exceeded the power budget of BS ${m}: ${p} W > ${budget} W`);
     }

@@ -11,7 +11,7 @@
  * Every block update lowers the WMMSE objective, so the weighted sum rate never decreases from
  * one iteration to the next (a property the tests check).
  */
-import { czeros, type CArray } from '../phy/complex.ts';
+import { czeros, norm2, scaleInPlace, type CArray } from '../phy/complex.ts';
 import { eigHermitian } from '../phy/eig.ts';
 import type { Beamformers, Topology } from '../phy/network.ts';
 import { commSinrInto } from '../metrics/isac.ts';
@@ -166,6 +166,9 @@ export function wmmse(topo: Topology, H: CArray, opts: WmmseOptions): WmmseResul
           }
         }
       }
+      // Rounding in the eigenvector reconstruction can overshoot the budget by ~1e-9: project.
+      const p = norm2(Wm);
+      if (p > topo.powerW[m]) scaleInPlace(Wm, Math.sqrt(topo.powerW[m] / p));
     }
     const wsr = weightedSumRate(topo, H, W, alpha, sinr);
     const prev = wsrTrace[wsrTrace.length - 1];
