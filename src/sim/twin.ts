@@ -22,7 +22,7 @@
  * scenario and seed see the same channels whatever the policy (common random numbers).
  */
 import { map, mergeMap, Subject, timer } from 'rxjs';
-import { ccopy, czeros, norm2, type CArray } from '../phy/complex.ts';
+import { absInnerH2, ccopy, czeros, norm2, type CArray } from '../phy/complex.ts';
 import { ChannelModel } from '../phy/channel.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import { Population } from '../phy/mobility.ts';
@@ -97,35 +97,50 @@ function emptyView(topo: Topology, owner: number): CsiView {
   };
 }
 
-/** Azimuth (deg from east) of the strongest direction of W (grid search over the front half-plane). */
-function beamAzimuthDeg(topo: Topology, W: CArray): number {
-  const nt = topo.numTxAnt;
-  const rows = W.length / (2 * nt);
-  if (norm2(W) === 0) return NaN;
-  const a = czeros(nt);
-  let best = -1;
-  let bestTheta = 0;
-  for (let d = -90; d <= 90; d += 1) {
-    const th = (d * Math.PI) / 180;
-    steeringInto(a, 0, nt, th);
-    let g = 0;
-    for (let k = 0; k < rows; k++) {
-      let re = 0;
-      let im = 0;
-      for (let i = 0; i < nt; i++) {
-        re += a[2 * i] * W[2 * (k * nt + i)] + a[2 * i + 1] * W[2 * (k * nt + i) + 1];
-        im += a[2 * i] * W[2 * (k * nt + i) + 1] - a[2 * i + 1] * W[2 * (k * nt + i)];
-      }
-      g += re * re + im * im;
-    }
-    if (g > best) {
-      best = g;
-      bestTheta = th;
-    }
+/**
+ * Main-beam finder: the direction θ maximising Σ_k |a(θ)ᴴ w_k|² over the array's front half-plane,
+ * on a 4° grid of precomputed steering vectors refined by a parabola through the best three
+ * points. Used for the dashboard's map and the `beam_az_deg` column; ±1° is plenty there.
+ */
+class BeamFinder {
+  private readonly thetas: Float64Array;
+  /** [numAngles, numTxAnt] complex steering vectors. */
+  private readonly table: CArray;
+  private readonly gains = new Float64Array(46);
+  constructor(private readonly topo: Topology) {
+    const n = 46;
+    this.thetas = Float64Array.from({ length: n }, (_, i) => ((-90 + 4 * i) * Math.PI) / 180);
+    this.table = czeros(n * topo.numTxAnt);
+    this.thetas.forEach((th, i) => steeringInto(this.table, i * topo.numTxAnt, topo.numTxAnt, th));
   }
-  let az = ((topo.broadsideRad + bestTheta) * 180) / Math.PI;
-  az = ((az % 360) + 360) % 360;
-  return az;
+
+  private gain(i: number, W: CArray, rows: number): number {
+    const nt = this.topo.numTxAnt;
+    let g = 0;
+    for (let k = 0; k < rows; k++) g += absInnerH2(this.table, i * nt, W, k * nt, nt);
+    return g;
+  }
+
+  /** Azimuth (deg from east, in [0, 360)) of the main beam of W; NaN when W is zero. */
+  azimuthDeg(W: CArray): number {
+    if (norm2(W) === 0) return NaN;
+    const rows = W.length / (2 * this.topo.numTxAnt);
+    const n = this.thetas.length;
+    const g = this.gains;
+    let best = 0;
+    for (let i = 0; i < n; i++) {
+      g[i] = this.gain(i, W, rows);
+      if (g[i] > g[best]) best = i;
+    }
+    let thetaDeg = -90 + 4 * best;
+    if (best > 0 && best < n - 1) {
+      const [a, b, c] = [g[best - 1], g[best], g[best + 1]];
+      const den = a - 2 * b + c;
+      if (den < 0) thetaDeg += (4 * 0.5 * (a - c)) / den;
+    }
+    const az = (this.topo.broadsideRad * 180) / Math.PI + thetaDeg;
+    return ((az % 360) + 360) % 360;
+  }
 }
 
 interface Shadow {
@@ -165,6 +180,7 @@ export class Twin {
   private readonly uplink$ = new Subject<CsiMessage>();
   private readonly downlink$ = new Subject<BeamsMessage>();
   private readonly previous: Beamformers[];
+  private readonly beamFinder: BeamFinder;
   private slotsDone = 0;
   private currentSlot = -1;
 
@@ -193,7 +209,23 @@ export class Twin {
     );
     this.trueSens = emptySensingChannels(topo);
     this.metrics = emptySlotMetrics(topo);
-    this.bsViews = topo.servedUsers.map((_, m) => emptyView(topo, m));
+    this.bsViews = topo.servedUsers.map((_, m) => {
+      // A BS view's equivalent sensing channels are rebuilt from its estimates only when a
+      // policy reads them (most classic policies never do).
+      const view = emptyView(topo, m);
+      const sens = view.sens;
+      Object.defineProperty(view, 'sens', {
+        enumerable: true,
+        get: () => {
+          if (this.sensDirty[m]) {
+            sensingChannelsInto(sens, topo, view.targetThetaRad, view.targetAlpha, this.channel.state.G);
+            this.sensDirty[m] = false;
+          }
+          return sens;
+        },
+      });
+      return view;
+    });
     this.cuView = emptyView(topo, -1);
     this.sensDirty = topo.servedUsers.map(() => true);
     this.inForce = topo.servedUsers.map((users) => ({
@@ -207,6 +239,7 @@ export class Twin {
     }));
     this.busyUntilUs = topo.servedUsers.map(() => 0);
     this.previous = topo.servedUsers.map(() => zeroBeamformers(topo));
+    this.beamFinder = new BeamFinder(topo);
     this.rng = {
       csi: streamFor(seed, 'csi'),
       echo: streamFor(seed, 'echo'),
@@ -266,7 +299,6 @@ export class Twin {
   /** A copy of a decision-maker's view (BS index, or -1 for the central unit). */
   viewOf(owner: number): CsiView {
     const v = owner < 0 ? this.cuView : this.bsViews[owner];
-    if (owner >= 0) this.refreshSens(owner);
     return structuredClone(v);
   }
 
@@ -368,14 +400,6 @@ export class Twin {
     }
   }
 
-  /** Recomputes a BS view's equivalent sensing channels from its latest estimates. */
-  private refreshSens(m: number): void {
-    if (!this.sensDirty[m]) return;
-    const v = this.bsViews[m];
-    sensingChannelsInto(v.sens, this.topo, v.targetThetaRad, v.targetAlpha, this.channel.state.G);
-    this.sensDirty[m] = false;
-  }
-
   // ---------------------------------------------------------------- backhaul
 
   private wireBackhaul(): void {
@@ -449,7 +473,6 @@ export class Twin {
       for (let m = 0; m < this.topo.numBs; m++) {
         const view = this.bsViews[m];
         if (!view.known[m] || t < this.busyUntilUs[m]) continue;
-        this.refreshSens(m);
         const ctx = this.context(slot, this.rng.policy, this.previous[m]);
         const { value: W, ms } = this.timed(() => policy.decide(m, view, ctx));
         this.previous[m][m] = W;
@@ -494,7 +517,6 @@ export class Twin {
         fallback: this.fallback.name,
       });
       if (!view.known[m]) return;
-      this.refreshSens(m);
       const ctx = this.context(this.currentSlot, this.rng.fallback);
       const { value: W, ms } = this.timed(() => this.fallback.decide(m, view, ctx));
       const beams = this.forceOf(W, this.fallback.name, this.currentSlot, view.measuredSlot[m], ms);
@@ -505,7 +527,7 @@ export class Twin {
   }
 
   private forceOf(W: CArray, policy: string, decidedSlot: number, csiSlot: number, ms: number): InForce {
-    return { W, policy, fallback: false, decidedSlot, csiSlot, decisionMs: ms, beamAzDeg: beamAzimuthDeg(this.topo, W) };
+    return { W, policy, fallback: false, decidedSlot, csiSlot, decisionMs: ms, beamAzDeg: this.beamFinder.azimuthDeg(W) };
   }
 
   private applyBeams(m: number, beams: InForce): void {
@@ -529,8 +551,7 @@ export class Twin {
         const policy = sh.policy;
         for (let m = 0; m < this.topo.numBs; m++) {
           if (!this.bsViews[m].known[m]) continue;
-          this.refreshSens(m);
-          sh.W[m] = policy.decide(m, this.bsViews[m], this.context(slot, sh.rng, sh.W));
+            sh.W[m] = policy.decide(m, this.bsViews[m], this.context(slot, sh.rng, sh.W));
         }
       } else if (this.cuView.known.every((k) => k === 1)) {
         sh.W = decideAllFrom(sh.policy, this.cuView, this.context(slot, sh.rng, sh.W));

@@ -1,14 +1,15 @@
 /**
  * Writes one run into its SQLite database: the `runs` row, per-slot rows of every table and the
- * events. Rows are buffered and written with multi-row INSERTs inside one transaction per batch
- * of slots (`logging.batchSlots`), in WAL mode; `flush()` commits and resolves when the batch is
- * on disk, which is the backpressure that keeps memory flat. An interrupted run keeps every
- * committed batch; `finish()` flushes the rest and records the final status.
+ * events. The main thread only packs values into Float64Arrays (text as indices into a per-batch
+ * string list, NULL as NaN); a dedicated writer thread (writer-worker.mjs) owns the connection
+ * and writes each batch with multi-row INSERTs in one transaction, in WAL mode. So the simulation
+ * does not wait for SQLite, at most two batches exist at once (memory stays flat), and every
+ * acknowledged batch is committed: an interrupted run keeps every slot it logged.
  */
+import { Worker } from 'node:worker_threads';
 import type { TwinEvent, SlotRecord } from '../sim/events.ts';
 import type { Topology } from '../phy/network.ts';
-import { closeDb, exec, finalize, openDb, prepare, run, stmtRun, type Db, type Statement } from './db.ts';
-import { COLUMNS, SCHEMA_SQL, SCHEMA_VERSION, type TableName } from './schema.ts';
+import { COLUMNS, SCHEMA_SQL, SCHEMA_VERSION, TEXT_COLUMNS, type TableName } from './schema.ts';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
@@ -29,12 +30,7 @@ export interface RunInfo {
   logEvery: number;
 }
 
-/** Rows per multi-row INSERT (SQLite allows 32766 parameters; 100 rows × ≤10 columns). */
-const CHUNK = 100;
-
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-const db10 = (x: number): number | null => (x > 0 ? 10 * Math.log10(x) : null);
-const deg = (rad: number): number | null => (Number.isFinite(rad) ? (rad * 180) / Math.PI : null);
+const RAD2DEG = 180 / Math.PI;
 
 /** Topology as JSON (typed arrays as plain arrays). */
 export function topologyJson(topo: Topology): Record<string, unknown> {
@@ -46,62 +42,130 @@ export function topologyJson(topo: Topology): Record<string, unknown> {
   );
 }
 
+/** Rows of one table for one batch: numbers in a growing Float64Array, text by index. */
+class PackedTable {
+  rows = 0;
+  data: Float64Array;
+  readonly strings: string[] = [];
+  private readonly index = new Map<string, number>();
+  constructor(readonly width: number, capacityRows: number) {
+    this.data = new Float64Array(Math.max(16, capacityRows) * width);
+  }
+  /** Reserves one row; returns the offset of its first value. */
+  next(): number {
+    const o = this.rows * this.width;
+    if (o + this.width > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.rows++;
+    return o;
+  }
+  str(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.strings.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
+type Reply = { id: number; ok: boolean; result?: unknown; error?: string };
+
 export class RunStore {
-  private readonly buffers = new Map<TableName, unknown[]>();
-  private readonly bulk = new Map<TableName, Statement>();
-  private readonly single = new Map<TableName, Statement>();
-  private inTransaction = false;
+  private tables!: Record<TableName, PackedTable>;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private inFlight: Promise<unknown> = Promise.resolve();
   private slotsLogged = 0;
-  private lastSlot = -1;
+  private rowsHint: Record<TableName, number>;
+  runId = 0;
 
   private constructor(
     readonly file: string,
-    private readonly db: Db,
+    private readonly worker: Worker,
     private readonly topo: Topology,
-    readonly runId: number,
-  ) {}
+  ) {
+    worker.on('message', (m: Reply) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (m.ok) w?.resolve(m.result);
+      else w?.reject(new Error(`SQLite writer (${this.file}): ${m.error}`));
+    });
+    worker.on('error', (e) => {
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    });
+    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, events: 64 };
+    this.fresh();
+  }
+
+  private send(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  private fresh(): void {
+    const t = {} as Record<TableName, PackedTable>;
+    for (const name of Object.keys(COLUMNS) as TableName[]) t[name] = new PackedTable(COLUMNS[name].length, this.rowsHint[name]);
+    this.tables = t;
+  }
 
   /** Creates the database file, its schema and the `running` run row. */
-  static async create(file: string, info: RunInfo): Promise<RunStore> {
-    const db = await openDb(file, 'create');
-    db.serialize();
-    await exec(db, 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
-    await exec(db, SCHEMA_SQL);
-    await run(db, 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?), (?, ?)', ['schema_version', String(SCHEMA_VERSION), 'kind', 'isac-twin-run']);
+  static async create(file: string, info: RunInfo, extraSql = ''): Promise<RunStore> {
+    const worker = new Worker(new URL('./writer-worker.mjs', import.meta.url));
+    worker.unref();
+    const store = new RunStore(file, worker, info.topology);
     const t = info.topology;
-    const { lastID } = await run(
-      db,
-      `INSERT INTO runs (name, scenario_file, scenario_yaml, resolved_json, topology_json, seed, policy, shadows_json,
-        package_version, backend, status, started_at, slot_ms, duration_slots, log_every, num_bs, num_users, num_targets)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        info.name,
-        info.scenarioFile,
-        info.scenarioYaml,
-        JSON.stringify(info.resolved),
-        JSON.stringify(topologyJson(t)),
-        info.seed,
-        info.policy,
-        JSON.stringify(info.shadows),
-        info.packageVersion,
-        info.backend,
-        info.startedAt,
-        info.slotMs,
-        info.durationSlots,
-        info.logEvery,
-        t.numBs,
-        t.numUsers,
-        t.numTargets,
-      ],
+    const tables = Object.fromEntries(
+      (Object.keys(COLUMNS) as TableName[]).map((name) => [
+        name,
+        { columns: [...COLUMNS[name]], text: COLUMNS[name].map((c) => (TEXT_COLUMNS[name] as readonly string[]).includes(c)) },
+      ]),
     );
-    const store = new RunStore(file, db, t, lastID);
-    for (const table of Object.keys(COLUMNS) as TableName[]) {
-      const cols = COLUMNS[table];
-      const one = `(${cols.map(() => '?').join(', ')})`;
-      const head = `INSERT INTO ${table} (${cols.join(', ')}) VALUES `;
-      store.single.set(table, await prepare(db, head + one));
-      store.bulk.set(table, await prepare(db, head + Array(CHUNK).fill(one).join(', ')));
-      store.buffers.set(table, []);
+    try {
+      store.runId = (await store.send({
+        op: 'open',
+        file,
+        pragmas: 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;',
+        schemaSql: SCHEMA_SQL + extraSql,
+        meta: [
+          ['schema_version', String(SCHEMA_VERSION)],
+          ['kind', 'isac-twin-run'],
+        ],
+        runSql: `INSERT INTO runs (name, scenario_file, scenario_yaml, resolved_json, topology_json, seed, policy, shadows_json,
+          package_version, backend, status, started_at, slot_ms, duration_slots, log_every, num_bs, num_users, num_targets)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+        runParams: [
+          info.name,
+          info.scenarioFile,
+          info.scenarioYaml,
+          JSON.stringify(info.resolved),
+          JSON.stringify(topologyJson(t)),
+          info.seed,
+          info.policy,
+          JSON.stringify(info.shadows),
+          info.packageVersion,
+          info.backend,
+          info.startedAt,
+          info.slotMs,
+          info.durationSlots,
+          info.logEvery,
+          t.numBs,
+          t.numUsers,
+          t.numTargets,
+        ],
+        tables,
+      })) as number;
+    } catch (e) {
+      await worker.terminate();
+      throw e;
     }
     return store;
   }
@@ -110,124 +174,133 @@ export class RunStore {
     return this.slotsLogged;
   }
 
-  private push(table: TableName, ...values: unknown[]): void {
-    const buf = this.buffers.get(table)!;
-    for (const v of values) buf.push(v);
-    const width = COLUMNS[table].length;
-    if (buf.length >= CHUNK * width) {
-      this.begin();
-      const rows = buf.splice(0, CHUNK * width);
-      this.bulk.get(table)!.run(rows, (err) => err && this.fail(err));
-    }
-  }
-
-  private begin(): void {
-    if (!this.inTransaction) {
-      this.db.run('BEGIN');
-      this.inTransaction = true;
-    }
-  }
-
-  private failure: Error | undefined;
-  private fail(err: Error): void {
-    this.failure ??= err;
-  }
-
-  /** Buffers all rows of one slot record. */
+  /** Packs all rows of one slot record. */
   logSlot(r: SlotRecord): void {
     const t = this.topo;
-    const tMs = r.tUs / 1000;
-    this.push('slots', r.slot, tMs, r.rc, r.rs, r.objective);
+    const { slots, bs_slots: bs, user_slots: us, target_slots: ts, shadow_slots: sh } = this.tables;
+    let o = slots.next();
+    let d = slots.data;
+    d[o] = r.slot;
+    d[o + 1] = r.tUs / 1000;
+    d[o + 2] = r.rc;
+    d[o + 3] = r.rs;
+    d[o + 4] = r.objective;
     for (let m = 0; m < t.numBs; m++) {
       let sumRate = 0;
       for (const u of t.servedUsers[m]) sumRate += r.userRate[u];
       let radar = 0;
       for (const i of t.targetsOf[m]) radar += r.targetRate[i];
-      this.push(
-        'bs_slots',
-        r.slot,
-        m,
-        r.bs.policy[m],
-        r.bs.fallback[m],
-        sumRate,
-        radar,
-        r.bs.powerW[m],
-        finite(r.bs.beamAzDeg[m]),
-        finite(r.bs.decisionMs[m]),
-        r.bs.decidedSlot[m] < 0 ? null : r.bs.decidedSlot[m],
-      );
+      o = bs.next();
+      d = bs.data;
+      d[o] = r.slot;
+      d[o + 1] = m;
+      d[o + 2] = bs.str(r.bs.policy[m]);
+      d[o + 3] = r.bs.fallback[m];
+      d[o + 4] = sumRate;
+      d[o + 5] = radar;
+      d[o + 6] = r.bs.powerW[m];
+      d[o + 7] = r.bs.beamAzDeg[m]; // NaN → NULL
+      d[o + 8] = r.bs.decisionMs[m];
+      d[o + 9] = r.bs.decidedSlot[m] < 0 ? NaN : r.bs.decidedSlot[m];
     }
     for (let u = 0; u < t.numUsers; u++) {
-      const age = r.userCsiAge[u];
-      this.push('user_slots', r.slot, u, t.userBs[u], r.userPosM[2 * u], r.userPosM[2 * u + 1], r.userSinr[u], db10(r.userSinr[u]), r.userRate[u], age < 0 ? null : age);
+      o = us.next();
+      d = us.data;
+      const sinr = r.userSinr[u];
+      d[o] = r.slot;
+      d[o + 1] = u;
+      d[o + 2] = t.userBs[u];
+      d[o + 3] = r.userPosM[2 * u];
+      d[o + 4] = r.userPosM[2 * u + 1];
+      d[o + 5] = sinr;
+      d[o + 6] = sinr > 0 ? 10 * Math.log10(sinr) : NaN;
+      d[o + 7] = r.userRate[u];
+      d[o + 8] = r.userCsiAge[u] < 0 ? NaN : r.userCsiAge[u];
     }
     for (let i = 0; i < t.numTargets; i++) {
-      this.push(
-        'target_slots',
-        r.slot,
-        i,
-        t.targetBs[i],
-        r.targetPosM[2 * i],
-        r.targetPosM[2 * i + 1],
-        deg(r.targetThetaRad[i]),
-        deg(r.targetThetaEstRad[i]),
-        r.targetSinr[i],
-        db10(r.targetSinr[i]),
-        r.targetRate[i],
-      );
+      o = ts.next();
+      d = ts.data;
+      const sinr = r.targetSinr[i];
+      d[o] = r.slot;
+      d[o + 1] = i;
+      d[o + 2] = t.targetBs[i];
+      d[o + 3] = r.targetPosM[2 * i];
+      d[o + 4] = r.targetPosM[2 * i + 1];
+      d[o + 5] = r.targetThetaRad[i] * RAD2DEG;
+      d[o + 6] = r.targetThetaEstRad[i] * RAD2DEG;
+      d[o + 7] = sinr;
+      d[o + 8] = sinr > 0 ? 10 * Math.log10(sinr) : NaN;
+      d[o + 9] = r.targetRate[i];
     }
-    for (const s of r.shadows) this.push('shadow_slots', r.slot, s.name, s.rc, s.rs, s.objective);
+    for (const s of r.shadows) {
+      o = sh.next();
+      d = sh.data;
+      d[o] = r.slot;
+      d[o + 1] = sh.str(s.name);
+      d[o + 2] = s.rc;
+      d[o + 3] = s.rs;
+      d[o + 4] = s.objective;
+    }
     this.slotsLogged++;
-    this.lastSlot = r.slot;
   }
 
-  /** Buffers one event. */
+  /** Packs one event: the BS it concerns in its own column, the rest as JSON detail. */
   logEvent(e: TwinEvent): void {
-    // The BS an event concerns goes in its own column; the rest of the event is the detail.
     const { kind, tUs, slot, ...rest } = e as TwinEvent & { bs?: number; by?: number; to?: number; from?: number };
-    let bs: number | null = null;
+    let bs = NaN;
     if (rest.bs !== undefined) {
       bs = rest.bs;
       delete rest.bs;
-    } else if (rest.by !== undefined) bs = rest.by >= 0 ? rest.by : null;
-    else if (rest.to !== undefined) bs = rest.to >= 0 ? rest.to : (rest.from ?? null);
-    this.push('events', slot, tUs / 1000, kind, bs, JSON.stringify(rest));
+    } else if (rest.by !== undefined) bs = rest.by >= 0 ? rest.by : NaN;
+    else if (rest.to !== undefined) bs = rest.to >= 0 ? rest.to : (rest.from ?? NaN);
+    const ev = this.tables.events;
+    const o = ev.next();
+    const d = ev.data;
+    d[o] = slot;
+    d[o + 1] = tUs / 1000;
+    d[o + 2] = ev.str(kind);
+    d[o + 3] = bs;
+    d[o + 4] = ev.str(JSON.stringify(rest));
   }
 
-  /** Writes every buffered row and commits; resolves when it is durable. */
+  /**
+   * Hands the packed rows to the writer as one transaction (also recording slots_done) and
+   * starts a new batch. Resolves once the previous batch is committed, so at most two batches
+   * are alive; `finish()` waits for all.
+   */
   async flush(slotsDone?: number): Promise<void> {
-    for (const [table, buf] of this.buffers) {
-      const width = COLUMNS[table].length;
-      const st = this.single.get(table)!;
-      if (buf.length) this.begin();
-      for (let i = 0; i < buf.length; i += width) st.run(buf.slice(i, i + width), (err) => err && this.fail(err));
-      buf.length = 0;
+    const previous = this.inFlight;
+    const tables: Record<string, { rows: number; data: Float64Array; strings: string[] }> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const [name, t] of Object.entries(this.tables) as Array<[TableName, PackedTable]>) {
+      if (!t.rows) continue;
+      this.rowsHint[name] = Math.max(this.rowsHint[name], t.rows);
+      const data = t.data.subarray(0, t.rows * t.width);
+      tables[name] = { rows: t.rows, data, strings: t.strings };
+      transfer.push(data.buffer as ArrayBuffer);
     }
-    if (slotsDone !== undefined) {
-      this.begin();
-      this.db.run('UPDATE runs SET slots_done = ? WHERE run_id = ?', [slotsDone, this.runId], (err) => err && this.fail(err));
-    }
-    if (this.inTransaction) {
-      this.inTransaction = false;
-      await run(this.db, 'COMMIT');
-    }
-    if (this.failure) throw this.failure;
+    this.fresh();
+    const runUpdate = slotsDone === undefined ? undefined : ['UPDATE runs SET slots_done = ? WHERE run_id = ?', [slotsDone, this.runId]];
+    this.inFlight = this.send({ op: 'batch', tables, runUpdate }, transfer);
+    this.inFlight.catch(() => undefined); // surfaced by the next flush or finish
+    await previous;
   }
 
   /** Flushes, records the final status (and error), and closes the database. */
   async finish(status: Exclude<RunStatus, 'running'>, endedAt: string, slotsDone: number, error?: string): Promise<void> {
     try {
       await this.flush();
+      await this.inFlight;
     } finally {
-      await run(this.db, 'UPDATE runs SET status = ?, ended_at = ?, slots_done = ?, error = ? WHERE run_id = ?', [status, endedAt, slotsDone, error ?? null, this.runId]);
-      for (const st of [...this.bulk.values(), ...this.single.values()]) await finalize(st);
-      await exec(this.db, 'PRAGMA wal_checkpoint(TRUNCATE);');
-      await closeDb(this.db);
+      try {
+        await this.send({
+          op: 'finish',
+          sql: 'UPDATE runs SET status = ?, ended_at = ?, slots_done = ?, error = ? WHERE run_id = ?',
+          params: [status, endedAt, slotsDone, error ?? null, this.runId],
+        });
+      } finally {
+        await this.worker.terminate();
+      }
     }
-  }
-
-  /** Last slot buffered (-1 none). */
-  get lastLoggedSlot(): number {
-    return this.lastSlot;
   }
 }

@@ -107,3 +107,13 @@ export const COLUMNS = {
 } as const;
 
 export type TableName = keyof typeof COLUMNS;
+
+/** Columns holding text (all others are numbers or NULL). */
+export const TEXT_COLUMNS: Record<TableName, readonly string[]> = {
+  slots: [],
+  bs_slots: ['policy'],
+  user_slots: [],
+  target_slots: [],
+  shadow_slots: ['policy'],
+  events: ['kind', 'detail'],
+};

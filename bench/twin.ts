@@ -1,0 +1,77 @@
+/**
+ * Twin core speed (issue 2): slots/s of the default scenario with MRT and every slot logged,
+ * the same without logging (→ logging overhead), WMMSE's per-decision compute time in the loop,
+ * and memory over a long run.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runScenario, type RunSummary } from '../src/app/run.ts';
+import { Twin } from '../src/sim/twin.ts';
+import { loadScenario, withOverrides, type LoadedScenario } from '../src/scenario/validate.ts';
+import type { BenchRow } from './index.ts';
+
+const defaultScenario = (): LoadedScenario => loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml');
+
+async function timedRun(loaded: LoadedScenario, log: boolean, dir: string, tag: string): Promise<RunSummary> {
+  return runScenario(loaded, { dbPath: path.join(dir, `${tag}-${Math.random().toString(36).slice(2)}.sqlite`), packageVersion: 'bench', log, measureCompute: false });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+export async function benchTwin(o: { quick?: boolean } = {}): Promise<BenchRow[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'twin-bench-'));
+  const rows: BenchRow[] = [];
+  try {
+    const slots = o.quick ? 5000 : 20000;
+    const mrt = withOverrides(defaultScenario(), { slots, shadows: [], policy: 'mrt' });
+    await timedRun(withOverrides(mrt, { slots: 1000 }), true, dir, 'warm');
+    // Interleave the two modes and keep the median of 3 each, all in this one run.
+    const logged: number[] = [];
+    const unlogged: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      logged.push((await timedRun(mrt, true, dir, 'log')).wallS);
+      unlogged.push((await timedRun(mrt, false, dir, 'nolog')).wallS);
+    }
+    const tLog = median(logged);
+    const tNo = median(unlogged);
+    rows.push({ name: 'default scenario, MRT, every slot logged', value: slots / tLog, unit: 'slots/s', target: '≥ 5000', ratio: slots / tLog / 5000 });
+    rows.push({ name: 'same, without logging', value: slots / tNo, unit: 'slots/s' });
+    const overhead = (tLog - tNo) / tLog;
+    rows.push({ name: 'logging overhead (share of run time)', value: 100 * overhead, unit: '%', target: '≤ 15 %', ratio: 0.15 / Math.max(overhead, 1e-9) });
+
+    // WMMSE in the loop: compute time of every decision (wall clock, measured by the twin).
+    const wm = withOverrides(defaultScenario(), { slots: o.quick ? 300 : 1500, shadows: [], policy: 'wmmse' });
+    const twin = new Twin(wm, { computeClock: () => performance.now() });
+    const times: number[] = [];
+    twin.events$.subscribe((e) => e.kind === 'decision' && e.computeMs !== null && times.push(e.computeMs));
+    twin.runSlots(wm.scenario.durationSlots);
+    rows.push({ name: 'WMMSE per decision (3 BSs, 6 users, N_T = 12), median', value: median(times), unit: 'ms' });
+    rows.push({ name: 'WMMSE per decision, p99', value: quantile(times, 0.99), unit: 'ms' });
+
+    // Memory over a long run (logged 1 slot in 10, to keep the file small).
+    const longSlots = o.quick ? 100_000 : 1_000_000;
+    const long = withOverrides(mrt, { slots: longSlots, logEvery: 10 });
+    const samples: Array<[number, number]> = [];
+    await runScenario(long, {
+      dbPath: path.join(dir, 'long.sqlite'),
+      packageVersion: 'bench',
+      measureCompute: false,
+      chunkSlots: 5000,
+      onProgress: (p) => {
+        if (p.slotsDone % (longSlots / 10) === 0) {
+          globalThis.gc?.();
+          samples.push([p.slotsDone, process.memoryUsage().heapUsed / 2 ** 20]);
+        }
+      },
+    });
+    const first = samples[1] ?? samples[0];
+    const last = samples[samples.length - 1];
+    rows.push({ name: `heap after ${first[0]} slots`, value: first[1], unit: 'MiB' });
+    rows.push({ name: `heap after ${last[0]} slots`, value: last[1], unit: 'MiB', target: 'growth ≤ 10 %', ratio: (1.1 * first[1]) / last[1] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
