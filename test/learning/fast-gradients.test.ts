@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Tensor } from '@tensorflow/tfjs';
-import { initBackend, type Tf } from '../../src/learning/backend.ts';
+import { initBackend, type BackendName, type Tf } from '../../src/learning/backend.ts';
 import {
   fastGradientsActive,
   planTransposedProduct,
@@ -15,14 +15,30 @@ import { streamFor, type Rng } from '../../src/phy/random.ts';
 const Fast = suite('learning/fast-gradients');
 
 let tf: Tf;
+/** The backend initBackend picks here (wasm without tfjs-node); gradients are also checked on cpu. */
+let autoBackend: BackendName;
+let activeBefore = false;
 Fast.before(async () => {
-  ({ tf } = await initBackend());
+  const loaded = await initBackend();
+  tf = loaded.tf;
+  autoBackend = loaded.name as BackendName;
+  activeBefore = fastGradientsActive(tf);
   registerFastGradients(tf);
 });
 Fast.after(() => {
   // Leave the process as we found it for the suites that run after this one.
-  unregisterFastGradients(tf);
+  if (!activeBefore) unregisterFastGradients(tf);
 });
+
+/** Runs `body` with `backend` active, then switches back to the automatic choice. */
+async function onBackend(backend: BackendName | 'auto', body: () => void): Promise<void> {
+  if (backend !== 'auto') await initBackend(backend);
+  try {
+    body();
+  } finally {
+    await initBackend(autoBackend);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Independent float64 reference: C = op(A)·op(B) (+ bias), Y = act(C), L = Σ G ⊙ Y.
@@ -219,30 +235,49 @@ Fast('registration is idempotent and reversible', () => {
   assert.ok(fastGradientsActive(tf));
 });
 
-Fast('BatchMatMul: forward and gradients match the float64 reference, all transpose flags', () => {
-  for (const batch of [null, 1, 2]) {
-    for (const p of problems(`bmm-${batch}`, batch)) {
-      const rng = streamFor(7, describe(p));
-      const { m, n, batch: numBatch } = dims(p);
-      const a = normals(rng, p.shapeA.reduce((x, y) => x * y));
-      const b = normals(rng, p.shapeB.reduce((x, y) => x * y));
-      const g = normals(rng, numBatch * m * n);
-      const ref = reference(p, a, b, g, null, 'linear', 0);
-      const [gotA, gotB, forward] = tf.tidy(() => {
-        const ta = tf.tensor(a, p.shapeA);
-        const tb = tf.tensor(b, p.shapeB);
-        const tg = tf.tensor(g, ref.shapeC);
-        const [da, db] = tf.grads((x: Tensor, y: Tensor) => tf.sum(tf.mul(tf.matMul(x, y, p.transposeA, p.transposeB), tg)))([ta, tb]);
-        // The forward product goes through the wrapped wasm kernel too.
-        const c = tf.matMul(ta, tb, p.transposeA, p.transposeB);
-        return [da.dataSync(), db.dataSync(), c.dataSync()];
-      });
-      assert.ok(relativeError(gotA, ref.gradA) < TOL, `dA ${describe(p)}: ${relativeError(gotA, ref.gradA)}`);
-      assert.ok(relativeError(gotB, ref.gradB) < TOL, `dB ${describe(p)}: ${relativeError(gotB, ref.gradB)}`);
-      const wantC = naiveProduct(p, a, b);
-      assert.ok(relativeError(forward, wantC) < TOL, `C ${describe(p)}: ${relativeError(forward, wantC)}`);
-    }
-  }
+for (const backend of ['auto', 'cpu'] as const) {
+  Fast(`BatchMatMul: forward and gradients match the float64 reference, all transpose flags [${backend}]`, () =>
+    onBackend(backend, () => {
+      for (const batch of [null, 1, 2]) {
+        for (const p of problems(`bmm-${batch}`, batch)) {
+          const rng = streamFor(7, describe(p));
+          const { m, n, batch: numBatch } = dims(p);
+          const a = normals(rng, p.shapeA.reduce((x, y) => x * y));
+          const b = normals(rng, p.shapeB.reduce((x, y) => x * y));
+          const g = normals(rng, numBatch * m * n);
+          const ref = reference(p, a, b, g, null, 'linear', 0);
+          const [gotA, gotB, forward] = tf.tidy(() => {
+            const ta = tf.tensor(a, p.shapeA);
+            const tb = tf.tensor(b, p.shapeB);
+            const tg = tf.tensor(g, ref.shapeC);
+            const [da, db] = tf.grads((x: Tensor, y: Tensor) => tf.sum(tf.mul(tf.matMul(x, y, p.transposeA, p.transposeB), tg)))([ta, tb]);
+            // The forward product goes through the wrapped wasm kernel too.
+            const c = tf.matMul(ta, tb, p.transposeA, p.transposeB);
+            return [da.dataSync(), db.dataSync(), c.dataSync()];
+          });
+          assert.ok(relativeError(gotA, ref.gradA) < TOL, `dA ${describe(p)}: ${relativeError(gotA, ref.gradA)}`);
+          assert.ok(relativeError(gotB, ref.gradB) < TOL, `dB ${describe(p)}: ${relativeError(gotB, ref.gradB)}`);
+          const wantC = naiveProduct(p, a, b);
+          assert.ok(relativeError(forward, wantC) < TOL, `C ${describe(p)}: ${relativeError(forward, wantC)}`);
+        }
+      }
+    }),
+  );
+}
+
+Fast('BatchMatMul with a broadcast batch: the gradient is summed back to the input shape', () => {
+  // L = Σ A·B with A [2, 2, 2] and B [2, 2] shared by both batch entries:
+  // dL/dA = 1·Bᵀ in each entry, dL/dB = Σ_batches Aᵀ·1. (tfjs's own gradient throws here.)
+  const [da, db] = tf.tidy(() =>
+    tf
+      .grads((x: Tensor, y: Tensor) => tf.sum(tf.matMul(x, y)))([
+        tf.tensor3d([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]),
+        tf.tensor2d([[1, 2], [3, 4]]),
+      ])
+      .map((t) => Array.from(t.dataSync())),
+  );
+  assert.equal(da, [3, 7, 3, 7, 3, 7, 3, 7]);
+  assert.equal(db, [16, 16, 20, 20]);
 });
 
 Fast('BatchMatMul: fast gradients equal tfjs stock gradients', () => {
@@ -264,66 +299,91 @@ Fast('BatchMatMul: fast gradients equal tfjs stock gradients', () => {
   }
 });
 
-Fast('tf.fused.matMul with bias (linear, relu, leakyrelu): gradients match the reference', () => {
-  // Under a gradient tape tfjs fuses only 'linear' (customGrad closure → wrapped wasm kernel);
-  // relu and leakyrelu run unfused (matMul + add + activation → the fast BatchMatMul/LeakyRelu
-  // gradients). Both routes are covered here.
-  const activations: FusedActivation[] = ['linear', 'relu', 'leakyrelu'];
-  const alpha = 0.2;
-  for (const activation of activations) {
-    for (const p of problems(`fused-${activation}`, null)) {
-      const rng = streamFor(13, `${activation} ${describe(p)}`);
-      const { m, n } = dims(p);
-      const a = normals(rng, p.shapeA.reduce((x, y) => x * y));
-      const b = normals(rng, p.shapeB.reduce((x, y) => x * y));
-      const bias = normals(rng, n);
-      const g = normals(rng, m * n);
-      const ref = reference(p, a, b, g, bias, activation, alpha);
-      const got = tf.tidy(() => {
-        const tg = tf.tensor(g, ref.shapeC);
-        const f = (x: Tensor, y: Tensor, c: Tensor) =>
-          tf.sum(
-            tf.mul(
-              tf.fused.matMul({ a: x, b: y, bias: c, transposeA: p.transposeA, transposeB: p.transposeB, activation, leakyreluAlpha: alpha }),
-              tg,
-            ),
-          );
-        return tf.grads(f)([tf.tensor(a, p.shapeA), tf.tensor(b, p.shapeB), tf.tensor1d(bias)]).map((t) => t.dataSync());
-      });
-      const tag = `${activation} ${describe(p)}`;
-      assert.ok(relativeError(got[0], ref.gradA) < TOL, `dA ${tag}: ${relativeError(got[0], ref.gradA)}`);
-      assert.ok(relativeError(got[1], ref.gradB) < TOL, `dB ${tag}: ${relativeError(got[1], ref.gradB)}`);
-      assert.ok(relativeError(got[2], ref.gradBias) < TOL, `dBias ${tag}: ${relativeError(got[2], ref.gradBias)}`);
-    }
-  }
-});
+for (const backend of ['auto', 'cpu'] as const) {
+  Fast(`tf.fused.matMul with bias (linear, relu, leakyrelu): gradients match the reference [${backend}]`, () =>
+    onBackend(backend, () => {
+      // Under a gradient tape tfjs fuses only 'linear' (customGrad closure → wrapped wasm kernel);
+      // relu and leakyrelu run unfused (matMul + add + activation → the fast BatchMatMul/LeakyRelu
+      // gradients). Both routes are covered here.
+      const activations: FusedActivation[] = ['linear', 'relu', 'leakyrelu'];
+      const alpha = 0.2;
+      for (const activation of activations) {
+        for (const p of problems(`fused-${activation}`, null)) {
+          const rng = streamFor(13, `${activation} ${describe(p)}`);
+          const { m, n } = dims(p);
+          const a = normals(rng, p.shapeA.reduce((x, y) => x * y));
+          const b = normals(rng, p.shapeB.reduce((x, y) => x * y));
+          const bias = normals(rng, n);
+          const g = normals(rng, m * n);
+          const ref = reference(p, a, b, g, bias, activation, alpha);
+          const got = tf.tidy(() => {
+            const tg = tf.tensor(g, ref.shapeC);
+            const f = (x: Tensor, y: Tensor, c: Tensor) =>
+              tf.sum(
+                tf.mul(
+                  tf.fused.matMul({ a: x, b: y, bias: c, transposeA: p.transposeA, transposeB: p.transposeB, activation, leakyreluAlpha: alpha }),
+                  tg,
+                ),
+              );
+            return tf.grads(f)([tf.tensor(a, p.shapeA), tf.tensor(b, p.shapeB), tf.tensor1d(bias)]).map((t) => t.dataSync());
+          });
+          const tag = `${activation} ${describe(p)}`;
+          assert.ok(relativeError(got[0], ref.gradA) < TOL, `dA ${tag}: ${relativeError(got[0], ref.gradA)}`);
+          assert.ok(relativeError(got[1], ref.gradB) < TOL, `dB ${tag}: ${relativeError(got[1], ref.gradB)}`);
+          assert.ok(relativeError(got[2], ref.gradBias) < TOL, `dBias ${tag}: ${relativeError(got[2], ref.gradBias)}`);
+        }
+      }
+    }),
+  );
+}
 
-Fast('_FusedMatMul kernel run directly: the registered gradient matches the reference', () => {
-  const activations: FusedActivation[] = ['linear', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid'];
-  const alpha = 0.3;
-  for (const activation of activations) {
-    for (const p of problems(`kernel-${activation}`, 1)) {
-      const rng = streamFor(17, `${activation} ${describe(p)}`);
-      const { m, n } = dims(p);
-      // Scale so that relu6 sees pre-activations on both sides of 0 and 6.
-      const a = normals(rng, p.shapeA.reduce((x, y) => x * y), 2);
-      const b = normals(rng, p.shapeB.reduce((x, y) => x * y), 2);
-      const bias = normals(rng, n);
-      const g = normals(rng, m * n);
-      const ref = reference(p, a, b, g, bias, activation, alpha);
-      const got = tf.tidy(() => {
-        const tg = tf.tensor(g, ref.shapeC);
-        const attrs = { transposeA: p.transposeA, transposeB: p.transposeB, activation, leakyreluAlpha: alpha };
-        const f = (x: Tensor, y: Tensor, c: Tensor) =>
-          tf.sum(tf.mul(tf.engine().runKernel('_FusedMatMul', { a: x, b: y, bias: c }, attrs) as Tensor, tg));
-        return tf.grads(f)([tf.tensor(a, p.shapeA), tf.tensor(b, p.shapeB), tf.tensor1d(bias)]).map((t) => t.dataSync());
-      });
-      const tag = `${activation} ${describe(p)}`;
-      assert.ok(relativeError(got[0], ref.gradA) < TOL, `dA ${tag}: ${relativeError(got[0], ref.gradA)}`);
-      assert.ok(relativeError(got[1], ref.gradB) < TOL, `dB ${tag}: ${relativeError(got[1], ref.gradB)}`);
-      assert.ok(relativeError(got[2], ref.gradBias) < TOL, `dBias ${tag}: ${relativeError(got[2], ref.gradBias)}`);
-    }
-  }
+for (const backend of ['auto', 'cpu'] as const) {
+  Fast(`_FusedMatMul kernel run directly: the registered gradient matches the reference [${backend}]`, () =>
+    onBackend(backend, () => {
+      const activations: FusedActivation[] = ['linear', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid'];
+      const alpha = 0.3;
+      for (const activation of activations) {
+        for (const p of problems(`kernel-${activation}`, 1)) {
+          const rng = streamFor(17, `${activation} ${describe(p)}`);
+          const { m, n } = dims(p);
+          // Scale so that relu6 sees pre-activations on both sides of 0 and 6.
+          const a = normals(rng, p.shapeA.reduce((x, y) => x * y), 2);
+          const b = normals(rng, p.shapeB.reduce((x, y) => x * y), 2);
+          const bias = normals(rng, n);
+          const g = normals(rng, m * n);
+          const ref = reference(p, a, b, g, bias, activation, alpha);
+          const got = tf.tidy(() => {
+            const tg = tf.tensor(g, ref.shapeC);
+            const attrs = { transposeA: p.transposeA, transposeB: p.transposeB, activation, leakyreluAlpha: alpha };
+            const f = (x: Tensor, y: Tensor, c: Tensor) =>
+              tf.sum(tf.mul(tf.engine().runKernel('_FusedMatMul', { a: x, b: y, bias: c }, attrs) as Tensor, tg));
+            return tf.grads(f)([tf.tensor(a, p.shapeA), tf.tensor(b, p.shapeB), tf.tensor1d(bias)]).map((t) => t.dataSync());
+          });
+          const tag = `${activation} ${describe(p)}`;
+          assert.ok(relativeError(got[0], ref.gradA) < TOL, `dA ${tag}: ${relativeError(got[0], ref.gradA)}`);
+          assert.ok(relativeError(got[1], ref.gradB) < TOL, `dB ${tag}: ${relativeError(got[1], ref.gradB)}`);
+          assert.ok(relativeError(got[2], ref.gradBias) < TOL, `dBias ${tag}: ${relativeError(got[2], ref.gradBias)}`);
+        }
+      }
+    }),
+  );
+}
+
+Fast('fused matMul with transposeB and bias: right values (stock tfjs-wasm 4.22 gets them wrong)', () => {
+  // The wasm kernel's naive loop, taken for any transpose flag, indexes a rank-1 bias by
+  // i·N + j instead of j: stock tfjs-wasm returns [11, 22, 33, 33, 34, 37, 35, 36, 41] here.
+  // The wrapped kernel takes XNNPACK's path, which broadcasts the bias correctly.
+  const got = tf.tidy(() =>
+    tf.fused
+      .matMul({
+        a: tf.tensor2d([[1, 2], [3, 4], [5, 6]]),
+        b: tf.tensor2d([[1, 0], [0, 1], [1, 1]]),
+        bias: tf.tensor1d([10, 20, 30]),
+        transposeB: true,
+      })
+      .dataSync(),
+  );
+  assert.equal(Array.from(got), [11, 22, 33, 13, 24, 37, 15, 26, 41]);
 });
 
 Fast('_FusedMatMul gradient refuses prelu with a message', () => {

@@ -124,4 +124,29 @@ test('every slot’s beamformers meet every power budget', () => {
   for (const r of records) for (let m = 0; m < 3; m++) assert.ok(r.bs.powerW[m] <= twin.topo.powerW[m] * (1 + 1e-9));
 });
 
+test('measured decision latency: compute time × scale becomes simulated delay (injected clock)', () => {
+  // A fake compute clock that advances 0.5 ms per reading: every decision "takes" 0.5 ms,
+  // × measuredScale 4 = 2 ms of simulated latency.
+  let now = 0;
+  const yaml = BASE + 'policy: mrt\n';
+  const loaded = scenario(yaml.replace('timing:\n', 'timing:\n  decision: { latency: measured, measuredScale: 4, periodSlots: 10 }\n'));
+  const twin = new Twin(loaded, { computeClock: () => (now += 0.5) });
+  const recs: SlotRecord[] = [];
+  const evs: TwinEvent[] = [];
+  twin.slots$.subscribe((r) => recs.push(r));
+  twin.events$.subscribe((e) => evs.push(e));
+  twin.runSlots(30);
+  const d = evs.filter((e): e is Extract<TwinEvent, { kind: 'decision' }> => e.kind === 'decision' && e.by === 0);
+  assert.equal(d.map((e) => [e.slot, e.computeMs, e.latencyUs]), [[10, 0.5, 2000], [20, 0.5, 2000]]);
+  assert.equal(recs.map((r) => r.bs.policy[0]).slice(10, 14), ['none', 'none', 'mrt', 'mrt']);
+  assert.throws(() => new Twin(loaded), /needs a compute clock/);
+});
+
+test('CSI quantisation: B-bit uniform levels within ±3σ', async () => {
+  const { quantise } = await import('../../src/sim/twin.ts');
+  const a = Float64Array.of(0.1, -0.1, 5, -5, 0.74, 0);
+  quantise(a, 0, 3, 1 / 3, 2); // range ±1, 4 levels: −0.75, −0.25, 0.25, 0.75
+  assert.equal(Array.from(a), [0.25, -0.25, 0.75, -0.75, 0.75, 0.25]);
+});
+
 test.run();
