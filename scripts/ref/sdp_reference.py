@@ -145,12 +145,14 @@ def solve_with_cvxopt(inst):
             seconds = time.perf_counter() - start
         except (ArithmeticError, ValueError):
             continue
-        if sol["status"] == "optimal":
+        if sol["status"] in ("optimal", "primal infeasible", "dual infeasible"):
             break
     if sol is None:
         raise RuntimeError("CVXOPT failed at every tolerance")
-    p_star = -sol["primal objective"]
-    d_star = -sol["dual objective"]
+    # CVXOPT reports 'dual infeasible' (our primal infeasible) or 'primal infeasible' (our dual
+    # infeasible) with the corresponding objective set to None.
+    p_star = None if sol["primal objective"] is None else -sol["primal objective"]
+    d_star = None if sol["dual objective"] is None else -sol["dual objective"]
     return p_star, d_star, sol["status"], sol["iterations"], seconds, solvers.options["feastol"]
 
 

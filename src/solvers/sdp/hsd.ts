@@ -1,0 +1,548 @@
+/**
+ * Primal–dual interior-point kernel on the homogeneous self-dual (HSD) embedding.
+ *
+ * For the standard form of `standard.ts` (min ⟨c,x⟩ s.t. A(x) = b, x ∈ K; dual max bᵀy s.t.
+ * Aᵀ(y) + z = c, z ∈ K) the kernel follows the central path of
+ *
+ *   A(x) − b·τ = 0,   Aᵀ(y) + z − c·τ = 0,   ⟨c,x⟩ − bᵀy + κ = 0,   x, z ∈ K,  τ, κ ≥ 0,
+ *
+ * from x = z = identity, y = 0, τ = κ = 1 (Xu–Hung–Ye / Andersen–Roos–Terlaky infeasible HSD).
+ * Its solutions with τ > 0 give an optimal pair (x/τ, y/τ, z/τ); solutions with κ > 0 give a
+ * Farkas certificate (bᵀy > 0: primal infeasible; ⟨c,x⟩ < 0: dual infeasible).
+ *
+ * Each iteration: Nesterov–Todd scaling W (W z W = x; per PSD block W = G·Gᵀ with
+ * G = L·V·D^{−1/4}, L = chol(x), L ᵀ z L = V D Vᵀ, so Gᵀ z G = G⁻¹ x G⁻ᵀ = Λ = D^{1/2}), the
+ * Schur complement M_ij = ⟨a_i, W a_j W⟩ factored by dense Cholesky (jitter + iterative
+ * refinement), the bordered τ-equation eliminated with M⁻¹u and M⁻¹b in a cancellation-free form,
+ * one W-metric correction of the primal equation per direction, and a Mehrotra predictor–corrector
+ * step with σ = (1 − α_aff)³ and residual-reduction factor η = 1 − σ (so residuals and μ shrink
+ * at the same rate). Step lengths come from the smallest eigenvalue of Λ^{−1/2} ΔX̃ Λ^{−1/2} in
+ * the scaled space; a fraction `stepFraction` of the way to the boundary is taken.
+ *
+ * Termination (on the form given): optimal when ‖A(x) − bτ‖/τ/(1+‖b‖) ≤ tolFeas,
+ * ‖Aᵀy + z − cτ‖/τ/(1+‖c‖) ≤ tolFeas and max(|pobj − dobj|, ⟨x,z⟩/τ²)/(1+|pobj|+|dobj|) ≤ tolGap;
+ * infeasible when bᵀy > 0 and ‖Aᵀy + z‖/bᵀy ≤ tolInfeas; unbounded when ⟨c,x⟩ < 0 and
+ * ‖A(x)‖/(−⟨c,x⟩) ≤ tolInfeas. If round-off stops progress once within 100× of the tolerances,
+ * or the Newton system breaks down, the best iterate is returned with 'numerical_error'.
+ *
+ * Pure: no clock, no randomness, no I/O. All figures refer to the form it is given (the caller
+ * scales the data).
+ */
+import {
+  CholeskyError,
+  EigenConvergenceError,
+  choleskyInPlace,
+  choleskySolve,
+  choleskyWithJitter,
+  congruence,
+  congruenceT,
+  dot,
+  matMul,
+  matVec,
+  symDot,
+  symEig,
+  symEigenvalues,
+  symmetrize,
+} from './linalg.ts';
+import {
+  applyA,
+  applyAT,
+  blockDot,
+  blockNorm,
+  coneIdentity,
+  projectEmbedded,
+  type ConeBlock,
+  type LowRankFactor,
+  type StandardForm,
+} from './standard.ts';
+import type { IterationInfo, SdpStatus } from './types.ts';
+
+export interface HsdSettings {
+  tolFeas: number;
+  tolGap: number;
+  tolInfeas: number;
+  maxIterations: number;
+  stepFraction: number;
+  onIteration?: (info: IterationInfo) => void;
+}
+
+export interface HsdOutcome {
+  status: SdpStatus;
+  message: string;
+  /** Newton steps taken. */
+  iterations: number;
+  /** Last iterate of the embedding (not divided by τ). */
+  x: Float64Array[];
+  y: Float64Array;
+  z: Float64Array[];
+  tau: number;
+  kappa: number;
+}
+
+/** NT scaling of one block at the current iterate. */
+interface BlockScaling {
+  /** 'psd': [n, n] G with W = G Gᵀ; 'lp': [n] g = √(x/z). */
+  g: Float64Array;
+  /** [n] scaled point λ (eigenvalues of Gᵀ z G = G⁻¹ x G⁻ᵀ), ascending for 'psd'. */
+  lam: Float64Array;
+}
+
+/** A search direction, in original (d*) and NT-scaled (d*s) coordinates. */
+interface Direction {
+  dx: Float64Array[];
+  dz: Float64Array[];
+  dxs: Float64Array[];
+  dzs: Float64Array[];
+  dy: Float64Array;
+  dtau: number;
+  dkappa: number;
+}
+
+/** Thrown inside the kernel when the iterate or the Newton system breaks down. */
+class KernelBreakdown extends Error {
+  override readonly name = 'KernelBreakdown';
+}
+
+/** Mutable iterate of the embedding. */
+interface Iterate {
+  x: Float64Array[];
+  y: Float64Array;
+  z: Float64Array[];
+  tau: number;
+  kappa: number;
+}
+
+/** Residuals of the embedding at an iterate. */
+interface Residuals {
+  /** [numRows] A(x) − bτ. */
+  rp: Float64Array;
+  /** Blocks Aᵀ(y) + z − cτ. */
+  rd: Float64Array[];
+  /** ⟨c,x⟩ − bᵀy + κ. */
+  rg: number;
+  /** (⟨x,z⟩ + τκ)/(ν + 1). */
+  mu: number;
+}
+
+/** Solves the form by the HSD interior-point method; see the file comment. */
+export function solveHsd(sf: StandardForm, settings: HsdSettings): HsdOutcome {
+  const { blocks, c, b } = sf;
+  const numRows = b.length;
+  const rowsByBlock: number[][] = blocks.map((_, k) => {
+    const rows: number[] = [];
+    for (let i = 0; i < numRows; i++) if (sf.a[i][k]) rows.push(i);
+    return rows;
+  });
+  const nu = blocks.reduce((s, blk) => s + blk.n, 0); // barrier degree of K
+  const normB = Math.sqrt(dot(b, b));
+  const normC = blockNorm(c);
+  const it: Iterate = { x: coneIdentity(blocks), y: new Float64Array(numRows), z: coneIdentity(blocks), tau: 1, kappa: 1 };
+  const finish = (status: SdpStatus, message: string, iterations: number, from: Iterate = it): HsdOutcome => ({
+    status,
+    message,
+    iterations,
+    ...from,
+  });
+  // Best iterate so far by merit = max(pres/tolFeas, dres/tolFeas, relGap/tolGap) (≤ 1 ⇔ optimal).
+  // When round-off stops progress near the end, that iterate is returned with 'numerical_error'.
+  let best: { it: Iterate; iteration: number; merit: number; summary: string } | null = null;
+  const giveUp = (reason: string, iterations: number): HsdOutcome => {
+    if (!best) return finish('numerical_error', reason, iterations);
+    return finish('numerical_error', `${reason}; returning the best iterate (iteration ${best.iteration}: ${best.summary})`, iterations, best.it);
+  };
+
+  for (let iter = 0; ; iter++) {
+    const { x, y, z, tau, kappa } = it;
+    const ax = applyA(sf, x); // [numRows]
+    const aty = applyAT(sf, y); // blocks
+    const rp = new Float64Array(numRows);
+    for (let i = 0; i < numRows; i++) rp[i] = ax[i] - b[i] * tau;
+    const rd = blocks.map((_, k) => {
+      const r = new Float64Array(c[k].length);
+      for (let t = 0; t < r.length; t++) r[t] = aty[k][t] + z[k][t] - c[k][t] * tau;
+      return r;
+    });
+    const cx = blockDot(c, x);
+    const by = dot(b, y);
+    const xz = blockDot(x, z);
+    const res: Residuals = { rp, rd, rg: cx - by + kappa, mu: (xz + tau * kappa) / (nu + 1) };
+
+    const pobj = cx / tau;
+    const dobj = by / tau;
+    const pres = Math.sqrt(dot(rp, rp)) / tau / (1 + normB);
+    const dres = blockNorm(rd) / tau / (1 + normC);
+    const relGap = Math.max(Math.abs(pobj - dobj), xz / (tau * tau)) / (1 + Math.abs(pobj) + Math.abs(dobj));
+    const report = (step: number): void =>
+      settings.onIteration?.({
+        iteration: iter,
+        primalObjective: pobj,
+        dualObjective: dobj,
+        primalResidual: pres,
+        dualResidual: dres,
+        relativeGap: relGap,
+        mu: res.mu,
+        tau,
+        kappa,
+        step,
+      });
+    const stop = (status: SdpStatus, message: string, iterations = iter): HsdOutcome => {
+      report(NaN);
+      return finish(status, message, iterations);
+    };
+
+    if (![pres, dres, relGap, res.mu, tau, kappa, cx, by].every(Number.isFinite)) {
+      report(NaN);
+      return giveUp(`non-finite iterate at iteration ${iter}`, iter);
+    }
+    const merit = Math.max(pres / settings.tolFeas, dres / settings.tolFeas, relGap / settings.tolGap);
+    if (!best || merit < best.merit) {
+      const summary = `pres ${pres.toExponential(2)}, dres ${dres.toExponential(2)}, gap ${relGap.toExponential(2)}`;
+      best = { it: copyIterate(it), iteration: iter, merit, summary };
+    } else if (best.merit <= 100 && (merit > 100 * best.merit || iter - best.iteration >= 5)) {
+      // Within 100× of the tolerances, then lost ground or stalled: round-off floor reached.
+      report(NaN);
+      return giveUp(`progress stalled at iteration ${iter}`, iter);
+    }
+    // ---- termination tests
+    if (pres <= settings.tolFeas && dres <= settings.tolFeas && relGap <= settings.tolGap) {
+      return stop('optimal', `converged in ${iter} iterations`);
+    }
+    if (by > 0) {
+      // Farkas ray for the primal: Aᵀy + z ≈ 0 with z ∈ K and bᵀy > 0.
+      const pinf = blockNorm(aty.map((v, k) => v.map((t, i) => t + z[k][i]))) / by;
+      if (pinf <= settings.tolInfeas) {
+        return stop('infeasible', `primal infeasible: certificate residual ${pinf.toExponential(2)}`);
+      }
+    }
+    if (cx < 0) {
+      // Farkas ray for the dual: A(x) ≈ 0 with x ∈ K and ⟨c,x⟩ < 0.
+      const dinf = Math.sqrt(dot(ax, ax)) / -cx;
+      if (dinf <= settings.tolInfeas) {
+        return stop('unbounded', `dual infeasible: certificate residual ${dinf.toExponential(2)}`);
+      }
+    }
+    if (iter >= settings.maxIterations) {
+      report(NaN);
+      const from = best ? best.it : it;
+      return finish('max_iterations', `no convergence in ${iter} iterations (best iterate returned)`, iter, from);
+    }
+
+    let step: number;
+    try {
+      step = newtonStep(sf, rowsByBlock, it, res, settings.stepFraction);
+    } catch (err) {
+      if (err instanceof KernelBreakdown || err instanceof CholeskyError || err instanceof EigenConvergenceError) {
+        report(NaN);
+        return giveUp(`${err.message} (iteration ${iter})`, iter);
+      }
+      throw err;
+    }
+    report(step);
+    if (!(step > 1e-10)) return giveUp(`step length collapsed to ${step} at iteration ${iter}`, iter + 1);
+  }
+}
+
+/**
+ * Computes the Mehrotra predictor–corrector direction at `it` and takes the step (mutating `it`).
+ * Returns the step length. Throws KernelBreakdown / CholeskyError on numerical failure.
+ */
+function newtonStep(
+  sf: StandardForm,
+  rowsByBlock: number[][],
+  it: Iterate,
+  res: Residuals,
+  stepFraction: number,
+): number {
+  const { blocks, a, b, c } = sf;
+  const numRows = b.length;
+  const { x, z, y, tau, kappa } = it;
+  const { rp, rd, rg, mu } = res;
+
+  const scalings = blocks.map((blk, k) => ntScaling(blk, x[k], z[k]));
+  const wcw = blocks.map((blk, k) => unscalePrimal(blk, scalings[k], scaleDual(blk, scalings[k], c[k]))); // W c W
+  const u = new Float64Array(numRows); // u_i = ⟨a_i, W c W⟩
+  for (let i = 0; i < numRows; i++) {
+    let s = 0;
+    for (let k = 0; k < blocks.length; k++) {
+      const aik = a[i][k];
+      if (aik) s += dot(aik, wcw[k]);
+    }
+    u[i] = s;
+  }
+  const schur = schurComplement(sf, rowsByBlock, scalings); // [numRows, numRows]
+  const factor = choleskyWithJitter(schur, numRows, 1e-8).factor;
+  const solve = (rhs: Float64Array): Float64Array => solveRefined(schur, factor, rhs, numRows);
+  const qu = solve(u); // M⁻¹ u: least-squares fit of c by Aᵀ in the W-norm
+  const qb = solve(b); // M⁻¹ b
+  // R = c − Aᵀ(M⁻¹u) is the part of c that Aᵀ cannot fit. The τ-equation needs
+  // ⟨c, W c W⟩ − uᵀM⁻¹u = ⟨R, W R W⟩; forming that difference directly cancels catastrophically
+  // near the optimum (both terms grow like 1/μ while the difference shrinks), so use R.
+  const atqu = applyAT(sf, qu);
+  const rc = blocks.map((_, k) => c[k].map((t, i) => t - atqu[k][i]));
+  const rcs = blocks.map((blk, k) => scaleDual(blk, scalings[k], rc[k]));
+  const tauDenom = -(blockDot(rcs, rcs) + dot(b, qb) + kappa / tau); // < 0
+  if (!(tauDenom < 0)) throw new KernelBreakdown(`bordered τ-equation is singular (${tauDenom})`);
+
+  /**
+   * Newton direction for the targets  A(dx) − b dτ = −η rp,  Aᵀ(dy) + dz − c dτ = −η rd,
+   * ⟨c,dx⟩ − bᵀdy + dκ = −η rg,  λ∘(dx̃ + dz̃) = σμe − λ∘λ − corr,  κ dτ + τ dκ = σμ − τκ − corr.
+   * Elimination: dz = −η rd − Aᵀdy + c dτ;  dx = P − W dz W with P = G S Gᵀ + W η rd W;
+   * M dy = rhs1 + dτ (u + b) with rhs1 = −η rp − A(P);  dτ from the scalar ⟨c,dx⟩ − bᵀdy + dκ row.
+   */
+  const direction = (sigma: number, eta: number, aff: Direction | null): Direction => {
+    const target = sigma * mu;
+    const sMat: Float64Array[] = [];
+    const pMat: Float64Array[] = [];
+    for (let k = 0; k < blocks.length; k++) {
+      const blk = blocks[k];
+      const r2s = scaleDual(blk, scalings[k], rd[k].map((t) => -eta * t)); // Gᵀ r2 G
+      const s = complementarityRhs(blk, scalings[k].lam, target, aff ? [aff.dxs[k], aff.dzs[k]] : null);
+      sMat.push(s);
+      pMat.push(unscalePrimal(blk, scalings[k], s.map((t, i) => t - r2s[i]))); // G (S − r̃2) Gᵀ
+    }
+    const rhs1 = new Float64Array(numRows);
+    for (let i = 0; i < numRows; i++) {
+      let s = -eta * rp[i];
+      for (let k = 0; k < blocks.length; k++) {
+        const aik = a[i][k];
+        if (aik) s -= dot(aik, pMat[k]);
+      }
+      rhs1[i] = s;
+    }
+    const p = solve(rhs1);
+    const rTau = target - tau * kappa - (aff ? aff.dtau * aff.dkappa : 0);
+    // ⟨c, P⟩ + uᵀp = ⟨R, P⟩ − η (M⁻¹u)ᵀ rp, again without the cancelling large terms.
+    const dtau = (-eta * rg - blockDot(rc, pMat) + eta * dot(qu, rp) + dot(b, p) - rTau / tau) / tauDenom;
+    const dy = p.map((t, i) => t + dtau * (qu[i] + qb[i]));
+    const atdy = applyAT(sf, dy);
+    const dz = blocks.map((_, k) => {
+      const out = new Float64Array(c[k].length);
+      for (let t = 0; t < out.length; t++) out[t] = -eta * rd[k][t] - atdy[k][t] + dtau * c[k][t];
+      return out;
+    });
+    const dzs = blocks.map((blk, k) => scaleDual(blk, scalings[k], dz[k]));
+    const dxs = blocks.map((_, k) => sMat[k].map((t, i) => t - dzs[k][i]));
+    const dx = blocks.map((blk, k) => {
+      const d = unscalePrimal(blk, scalings[k], dxs[k]);
+      return blk.embedded ? projectEmbedded(d, blk.n) : d;
+    });
+    // One correction step on the primal equation A(dx) − b dτ = −η rp, whose error grows with
+    // the conditioning of M: dx ← dx − W Aᵀ(M⁻¹ e) W (the W-metric least-norm fix).
+    const adx = applyA(sf, dx);
+    const e = adx.map((t, i) => t - b[i] * dtau + eta * rp[i]);
+    const fix = applyAT(sf, solve(e));
+    for (let k = 0; k < blocks.length; k++) {
+      const fs = scaleDual(blocks[k], scalings[k], fix[k]);
+      const f = unscalePrimal(blocks[k], scalings[k], fs);
+      if (blocks[k].embedded) projectEmbedded(f, blocks[k].n);
+      for (let t = 0; t < f.length; t++) {
+        dx[k][t] -= f[t];
+        dxs[k][t] -= fs[t];
+      }
+    }
+    const dkappa = (rTau - kappa * dtau) / tau;
+    return { dx, dz, dxs, dzs, dy, dtau, dkappa };
+  };
+
+  /** Largest α keeping (x, z, τ, κ) + α·d in the cone. */
+  const maxStep = (d: Direction): number => {
+    let alpha = Infinity;
+    for (let k = 0; k < blocks.length; k++) {
+      const lam = scalings[k].lam;
+      alpha = Math.min(alpha, maxStepInCone(blocks[k], lam, d.dxs[k]), maxStepInCone(blocks[k], lam, d.dzs[k]));
+    }
+    if (d.dtau < 0) alpha = Math.min(alpha, -tau / d.dtau);
+    if (d.dkappa < 0) alpha = Math.min(alpha, -kappa / d.dkappa);
+    return alpha;
+  };
+
+  const affine = direction(0, 1, null);
+  const alphaAff = Math.min(1, maxStep(affine));
+  const sigma = Math.min(1, Math.max(0, (1 - alphaAff) ** 3));
+  const dir = direction(sigma, 1 - sigma, affine);
+  const alpha = Math.min(1, stepFraction * maxStep(dir));
+  if (!Number.isFinite(alpha)) throw new KernelBreakdown('non-finite step length');
+
+  for (let k = 0; k < blocks.length; k++) {
+    const xk = x[k];
+    const zk = z[k];
+    const dxk = dir.dx[k];
+    const dzk = dir.dz[k];
+    for (let t = 0; t < xk.length; t++) {
+      xk[t] += alpha * dxk[t];
+      zk[t] += alpha * dzk[t];
+    }
+    if (blocks[k].kind === 'psd') {
+      symmetrize(xk, blocks[k].n);
+      symmetrize(zk, blocks[k].n);
+    }
+  }
+  for (let i = 0; i < numRows; i++) y[i] += alpha * dir.dy[i];
+  it.tau = tau + alpha * dir.dtau;
+  it.kappa = kappa + alpha * dir.dkappa;
+  return alpha;
+}
+
+/** A deep copy of an iterate. */
+function copyIterate(it: Iterate): Iterate {
+  return {
+    x: it.x.map((v) => Float64Array.from(v)),
+    y: Float64Array.from(it.y),
+    z: it.z.map((v) => Float64Array.from(v)),
+    tau: it.tau,
+    kappa: it.kappa,
+  };
+}
+
+/** NT scaling of one block; throws KernelBreakdown if x or z is no longer interior. */
+function ntScaling(blk: ConeBlock, xk: Float64Array, zk: Float64Array): BlockScaling {
+  const n = blk.n;
+  if (blk.kind === 'lp') {
+    const g = new Float64Array(n);
+    const lam = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      if (!(xk[i] > 0 && zk[i] > 0)) throw new KernelBreakdown('orthant iterate left the cone');
+      g[i] = Math.sqrt(xk[i] / zk[i]);
+      lam[i] = Math.sqrt(xk[i] * zk[i]);
+    }
+    return { g, lam };
+  }
+  const l = Float64Array.from(xk); // [n, n] → L, X = L Lᵀ
+  if (choleskyInPlace(l, n) >= 0) throw new KernelBreakdown('primal PSD iterate lost definiteness');
+  const work = new Float64Array(n * n);
+  const t = congruenceT(l, zk, new Float64Array(n * n), n, work); // [n, n] Lᵀ Z L
+  const { values, vectors } = symEig(t, n); // Lᵀ Z L = V D Vᵀ
+  const lam = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!(values[i] > 0)) throw new KernelBreakdown('dual PSD iterate lost definiteness');
+    lam[i] = Math.sqrt(values[i]);
+  }
+  const g = matMul(l, vectors, new Float64Array(n * n), n); // [n, n] L V
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < n; j++) g[r * n + j] /= Math.sqrt(lam[j]); // · D^{−1/4}
+  }
+  return { g, lam };
+}
+
+/** Dual-side scaling: Gᵀ v G ('psd') or g∘v ('lp'). */
+function scaleDual(blk: ConeBlock, s: BlockScaling, v: Float64Array): Float64Array {
+  if (blk.kind === 'lp') return v.map((t, i) => t * s.g[i]);
+  const n = blk.n;
+  return congruenceT(s.g, v, new Float64Array(n * n), n, new Float64Array(n * n));
+}
+
+/** Primal-side unscaling: G v Gᵀ ('psd') or g∘v ('lp'). */
+function unscalePrimal(blk: ConeBlock, s: BlockScaling, v: Float64Array): Float64Array {
+  if (blk.kind === 'lp') return v.map((t, i) => t * s.g[i]);
+  const n = blk.n;
+  return congruence(s.g, v, new Float64Array(n * n), n, new Float64Array(n * n));
+}
+
+/**
+ * The scaled sum ΔX̃ + ΔZ̃ = S solving λ∘S = σμ·e − λ∘λ − corr, where ∘ is the symmetrised
+ * product (λ diagonal ⇒ S_ij = 2·rhs_ij/(λ_i + λ_j)) and corr = ΔX̃_aff∘ΔZ̃_aff (Mehrotra).
+ */
+function complementarityRhs(
+  blk: ConeBlock,
+  lam: Float64Array,
+  target: number,
+  aff: [Float64Array, Float64Array] | null,
+): Float64Array {
+  const n = blk.n;
+  if (blk.kind === 'lp') {
+    const s = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const corr = aff ? aff[0][i] * aff[1][i] : 0;
+      s[i] = (target - lam[i] * lam[i] - corr) / lam[i];
+    }
+    return s;
+  }
+  const rhs = new Float64Array(n * n); // [n, n]
+  if (aff) {
+    matMul(aff[0], aff[1], rhs, n); // ΔX̃ ΔZ̃, symmetrised below
+    symmetrize(rhs, n);
+    for (let i = 0; i < rhs.length; i++) rhs[i] = -rhs[i];
+  }
+  for (let i = 0; i < n; i++) rhs[i * n + i] += target - lam[i] * lam[i];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) rhs[i * n + j] *= 2 / (lam[i] + lam[j]);
+  }
+  return rhs;
+}
+
+/** Largest α with λ + α·d in the cone (Infinity when unbounded), d in scaled coordinates. */
+function maxStepInCone(blk: ConeBlock, lam: Float64Array, d: Float64Array): number {
+  const n = blk.n;
+  let minRatio = Infinity;
+  if (blk.kind === 'lp') {
+    for (let i = 0; i < n; i++) minRatio = Math.min(minRatio, d[i] / lam[i]);
+  } else {
+    const m = new Float64Array(n * n); // [n, n] Λ^{−1/2} d Λ^{−1/2}
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) m[i * n + j] = d[i * n + j] / Math.sqrt(lam[i] * lam[j]);
+    }
+    minRatio = symEigenvalues(m, n)[0];
+  }
+  if (!Number.isFinite(minRatio)) throw new KernelBreakdown('non-finite direction');
+  return minRatio < 0 ? -1 / minRatio : Infinity;
+}
+
+/** Schur complement M_ij = Σ_k ⟨ã_ik, ã_jk⟩ with ã = Gᵀ a G ('psd') or g∘a ('lp'). */
+function schurComplement(sf: StandardForm, rowsByBlock: number[][], scalings: BlockScaling[]): Float64Array {
+  const { blocks, a } = sf;
+  const numRows = sf.b.length;
+  const m = new Float64Array(numRows * numRows); // [numRows, numRows]
+  for (let k = 0; k < blocks.length; k++) {
+    const blk = blocks[k];
+    const rows = rowsByBlock[k];
+    const scaled = rows.map((i) => {
+      const f = sf.aFactors?.[i][k];
+      return f ? scaleLowRank(blk.n, scalings[k].g, f) : scaleDual(blk, scalings[k], a[i][k] as Float64Array);
+    });
+    for (let p = 0; p < rows.length; p++) {
+      for (let q = p; q < rows.length; q++) {
+        const v = blk.kind === 'psd' ? symDot(scaled[p], scaled[q], blk.n) : dot(scaled[p], scaled[q]);
+        m[rows[p] * numRows + rows[q]] += v;
+        if (p !== q) m[rows[q] * numRows + rows[p]] += v;
+      }
+    }
+  }
+  return m;
+}
+
+/** Gᵀ (sign·V Vᵀ) G = sign·(GᵀV)(GᵀV)ᵀ for a low-rank factor; returns [n, n]. */
+function scaleLowRank(n: number, g: Float64Array, f: LowRankFactor): Float64Array {
+  const r = f.rank;
+  const gv = new Float64Array(n * r); // [n, r] Gᵀ V
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < n; i++) {
+      const gki = g[k * n + i];
+      if (gki === 0) continue;
+      for (let j = 0; j < r; j++) gv[i * r + j] += gki * f.v[k * r + j];
+    }
+  }
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < r; t++) s += gv[i * r + t] * gv[j * r + t];
+      out[i * n + j] = f.sign * s;
+      out[j * n + i] = f.sign * s;
+    }
+  }
+  return out;
+}
+
+/** Solves M x = rhs with the Cholesky factor of (a jittered) M and two refinement steps on M. */
+function solveRefined(mat: Float64Array, factor: Float64Array, rhs: Float64Array, n: number): Float64Array {
+  const sol = choleskySolve(factor, Float64Array.from(rhs), n);
+  const mx = new Float64Array(n);
+  for (let pass = 0; pass < 2; pass++) {
+    matVec(mat, sol, mx, n);
+    const r = new Float64Array(n);
+    for (let i = 0; i < n; i++) r[i] = rhs[i] - mx[i];
+    choleskySolve(factor, r, n);
+    for (let i = 0; i < n; i++) sol[i] += r[i];
+  }
+  return sol;
+}
