@@ -480,7 +480,7 @@ export class Twin {
         this.busyUntilUs[m] = t + lat;
         this.emit({ kind: 'decision', tUs: t, slot, by: m, policy: policy.name, computeMs: Number.isNaN(ms) ? null : ms, latencyUs: lat });
         const beams = this.forceOf(W, policy.name, slot, view.measuredSlot[m], ms);
-        if (lat > deadlineUs) this.fallbackAt(m, t + deadlineUs, slot, lat);
+        if (lat > deadlineUs) this.fallbackAt(m, t + deadlineUs, lat);
         this.scheduler.at(t + lat, Priority.apply, () => this.applyBeams(m, beams));
       }
       return;
@@ -500,11 +500,11 @@ export class Twin {
         this.downlink$.next({ to: m, beams, sentUs: this.scheduler.now() });
       });
     });
-    if (lat > deadlineUs) for (let m = 0; m < this.topo.numBs; m++) this.fallbackAt(m, t + deadlineUs, slot, lat);
+    if (lat > deadlineUs) for (let m = 0; m < this.topo.numBs; m++) this.fallbackAt(m, t + deadlineUs, lat);
   }
 
   /** Past the deadline BS m acts with the fallback policy on its own view, until the slow result lands. */
-  private fallbackAt(m: number, tUs: number, slot: number, latencyUs: number): void {
+  private fallbackAt(m: number, tUs: number, latencyUs: number): void {
     this.scheduler.at(tUs, Priority.apply, () => {
       const view = this.bsViews[m];
       this.emit({
@@ -523,7 +523,6 @@ export class Twin {
       beams.fallback = true;
       this.applyBeams(m, beams);
     });
-    void slot;
   }
 
   private forceOf(W: CArray, policy: string, decidedSlot: number, csiSlot: number, ms: number): InForce {
