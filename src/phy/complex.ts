@@ -54,21 +54,12 @@ export function innerH(out: Float64Array, a: CArray, ao: number, b: CArray, bo: 
   out[1] = im;
 }
 
+const scratch = new Float64Array(2);
+
 /** |aᴴb|² over n elements. */
 export function absInnerH2(a: CArray, ao: number, b: CArray, bo: number, n: number): number {
-  let re = 0;
-  let im = 0;
-  let i = 2 * ao;
-  let j = 2 * bo;
-  for (let k = 0; k < n; k++, i += 2, j += 2) {
-    const ar = a[i];
-    const ai = a[i + 1];
-    const br = b[j];
-    const bi = b[j + 1];
-    re += ar * br + ai * bi;
-    im += ar * bi - ai * br;
-  }
-  return re * re + im * im;
+  innerH(scratch, a, ao, b, bo, n);
+  return scratch[0] * scratch[0] + scratch[1] * scratch[1];
 }
 
 /** ‖a‖² over n elements starting at element offset ao. */
