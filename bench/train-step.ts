@@ -1,0 +1,148 @@
+/**
+ * Training-step benchmark of the paper's beamforming MLP on the wasm backend.
+ *
+ * Model (paper 000, Table I): input 2·N_T·(M·K + M) = 2·12·(3·2 + 3) = 216, four hidden layers of
+ * 512 with LeakyReLU(0.2) and dropout 0.15, output N_T·K·2 = 12·2·2 = 48; batch 128; Adam lr 1e-4,
+ * weight decay 1e-6. Reported, all in one run, after warm-up, as medians of several repeats:
+ *
+ *   forward                  model.apply(x) in inference mode, weights unchanged since the last
+ *                            call (XNNPACK keeps its packed weights between calls)
+ *   forward after an update  the same right after a training step: every weight matrix is new
+ *                            and XNNPACK packs it again — the forward cost inside a training step
+ *   training step            forward + backward + weight decay + Adam, with tfjs's own
+ *                            gradients and with registerFastGradients
+ *   step / forward           the ratios (target ≤ 3 for the fast step); samples/s = 128 / step
+ *   products share           fraction of the fast step's kernel time in matrix products
+ *   backward / forward       kernel time of the backward products (BatchMatMul) over the forward
+ *                            ones (_FusedMatMul, fresh weights) in one fast step; arithmetic: 2
+ *
+ * Run alone: node --import tsx bench/train-step.ts
+ */
+import { pathToFileURL } from 'node:url';
+import type { Tensor } from '@tensorflow/tfjs';
+import { backendName, initBackend, type BackendName } from '../src/learning/backend.ts';
+import { fastGradientsActive, registerFastGradients, unregisterFastGradients } from '../src/learning/fast-gradients.ts';
+import { createMlp, createMlpTrainer } from '../src/learning/mlp.ts';
+
+/** One row of `npm run bench` (bench/index.ts): `ratio` ≥ 1 when `target` is met. */
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  ratio?: number;
+}
+
+const NUM_TX_ANT = 12; // N_T
+const NUM_BS = 3; // M
+const NUM_USERS = 2; // K
+const INPUT_DIM = 2 * NUM_TX_ANT * (NUM_BS * NUM_USERS + NUM_BS); // 216
+const OUTPUT_DIM = NUM_TX_ANT * NUM_USERS * 2; // 48
+const HIDDEN_DIMS = [512, 512, 512, 512];
+const BATCH = 128;
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Wall time of `fn` in ms. The wasm and cpu backends run kernels synchronously. */
+function timeMs(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return performance.now() - start;
+}
+
+/** `quick` (used by `npm run bench -- --quick`) halves the repeats. */
+export async function benchTrainStep(options: { quick?: boolean } = {}): Promise<BenchResult[]> {
+  const repeats = options.quick ? { defaultSteps: 3, warmup: 10, fastSteps: 15 } : { defaultSteps: 5, warmup: 20, fastSteps: 30 };
+  const previousBackend = backendName();
+  const { tf } = await initBackend('wasm');
+  const wasFast = fastGradientsActive(tf);
+
+  const model = createMlp(tf, { inputDim: INPUT_DIM, hiddenDims: HIDDEN_DIMS, outputDim: OUTPUT_DIM, seed: 1 });
+  const trainer = createMlpTrainer(tf, model, { learningRate: 1e-4, weightDecay: 1e-6, seed: 1 });
+  const x = tf.randomNormal([BATCH, INPUT_DIM], 0, 1, 'float32', 1); // [batch, inputDim]
+  const y = tf.randomNormal([BATCH, OUTPUT_DIM], 0, 1, 'float32', 2); // [batch, outputDim]
+  const forward = (): void => {
+    tf.tidy(() => {
+      model.apply(x);
+    });
+  };
+  const step = (): void => {
+    trainer.step(x, y);
+  };
+
+  try {
+    // tfjs's own gradients: each step is slow, so few repeats.
+    unregisterFastGradients(tf);
+    for (let i = 0; i < 2; i++) step();
+    const stepDefault = median(Array.from({ length: repeats.defaultSteps }, () => timeMs(step)));
+
+    // Fast gradients: each step is followed by a forward on the freshly updated weights.
+    registerFastGradients(tf);
+    for (let i = 0; i < repeats.warmup; i++) step();
+    const stepSamples: number[] = [];
+    const freshSamples: number[] = [];
+    for (let i = 0; i < repeats.fastSteps; i++) {
+      stepSamples.push(timeMs(step));
+      freshSamples.push(timeMs(forward));
+    }
+    const stepFast = median(stepSamples);
+    const forwardFresh = median(freshSamples);
+
+    // Inference forward on unchanged weights.
+    for (let i = 0; i < 5; i++) forward();
+    const forwardCached = median(Array.from({ length: repeats.fastSteps }, () => timeMs(forward)));
+
+    // Where the fast step's kernel time goes.
+    const profile = await tf.profile(() => {
+      step();
+    });
+    // The Dense layers' forward products run as _FusedMatMul, their backward ones as BatchMatMul.
+    let forwardProductsMs = 0;
+    let backwardProductsMs = 0;
+    let totalMs = 0;
+    for (const kernel of profile.kernels) {
+      if (kernel.name.endsWith('__op')) continue; // op scopes wrap kernels already counted
+      const ms = kernel.kernelTimeMs as number;
+      totalMs += ms;
+      if (kernel.name === '_FusedMatMul') forwardProductsMs += ms;
+      if (kernel.name === 'BatchMatMul') backwardProductsMs += ms;
+    }
+
+    const ratioFast = stepFast / forwardCached;
+    return [
+      { name: 'MLP 216→4×512→48 (wasm), forward, batch 128', value: forwardCached, unit: 'ms' },
+      { name: 'same forward right after an update (weights re-packed)', value: forwardFresh, unit: 'ms' },
+      { name: 'training step, tfjs gradients', value: stepDefault, unit: 'ms' },
+      { name: 'training step, fast gradients', value: stepFast, unit: 'ms' },
+      { name: 'step / forward, tfjs gradients', value: stepDefault / forwardCached, unit: '×' },
+      { name: 'step / forward, fast gradients', value: ratioFast, unit: '×', target: '≤ 3', ratio: 3 / ratioFast },
+      { name: 'step / forward-after-update, fast gradients', value: stepFast / forwardFresh, unit: '×' },
+      { name: 'training step speed-up, fast vs tfjs gradients', value: stepDefault / stepFast, unit: '×' },
+      { name: 'training throughput, fast gradients', value: (BATCH * 1000) / stepFast, unit: 'samples/s' },
+      {
+        name: 'matrix products, share of the fast step kernel time',
+        value: (100 * (forwardProductsMs + backwardProductsMs)) / totalMs,
+        unit: '%',
+      },
+      { name: 'backward / forward matrix products (kernel time)', value: backwardProductsMs / forwardProductsMs, unit: '×' },
+    ];
+  } finally {
+    if (wasFast) registerFastGradients(tf);
+    else unregisterFastGradients(tf);
+    trainer.dispose();
+    model.dispose();
+    tf.dispose([x, y] as Tensor[]);
+    if (previousBackend !== null && previousBackend !== 'wasm') await initBackend(previousBackend as BackendName);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await benchTrainStep();
+  for (const { name, value, unit } of results) {
+    console.log(`${name.padEnd(56)} ${value.toFixed(value < 10 ? 2 : 1).padStart(9)} ${unit}`);
+  }
+}
