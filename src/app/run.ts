@@ -9,6 +9,7 @@ import { Twin } from '../sim/twin.ts';
 import type { SlotRecord, TwinEvent } from '../sim/events.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { RunStore, type RunStatus } from '../store/run-store.ts';
+import { VIEWS_SQL } from '../store/views.ts';
 
 /** Event kinds written to the events table (per-slot decisions are in bs_slots instead). */
 const LOGGED_EVENTS: ReadonlySet<TwinEvent['kind']> = new Set(['pilot', 'csi-report', 'backhaul', 'deadline-miss', 'warning']);
@@ -139,7 +140,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
         slotMs: s.timing.slotMs,
         durationSlots: s.durationSlots,
         logEvery: s.logging.everySlots,
-      })
+      }, VIEWS_SQL)
     : undefined;
   const acc = new Accumulator();
   const every = s.logging.everySlots;

@@ -13,6 +13,8 @@ import { ScenarioError } from '../scenario/load.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { loadScenario, withOverrides, type LoadedScenario } from '../scenario/validate.ts';
 import { plainProgress } from './progress.ts';
+import { registerAnalysisCommands } from './analysis-commands.ts';
+import { AnalysisInputError } from '../analysis/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -201,6 +203,7 @@ export function buildProgram(result: { code: number }): Command {
     .action(() => {
       result.code = commandPolicies();
     });
+  registerAnalysisCommands(program, result);
   return program;
 }
 
@@ -214,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : BAD_INPUT;
     }
-    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof RangeError) {
+    if (e instanceof ScenarioError || e instanceof UsageError || e instanceof RangeError || e instanceof AnalysisInputError) {
       console.error(`error: ${e.message}`);
       return BAD_INPUT;
     }
