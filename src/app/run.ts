@@ -157,7 +157,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
   let status: RunSummary['status'] = 'completed';
   let error: string | undefined;
   const progress = (): Progress => {
-    const wallS = (performance.now() - t0) / 1000;
+    const wallS = (performance.now() - t0 - pausedMs) / 1000;
     const simulatedS = (twin.slotsCompleted * twin.slotUs) / 1e6;
     return {
       slotsDone: twin.slotsCompleted,
@@ -169,6 +169,17 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
       rsMean: acc.n ? acc.rs / acc.n : 0,
     };
   };
+  // Pacing reference, reset when the speed changes and after a pause so that +/− act at once.
+  let pace = { wallMs: performance.now(), slots: 0, speed: control.speed };
+  // Slots per slice between yields to the event loop (keys, signals, the dashboard), adapted so
+  // a slice takes about 30 ms whatever the policy costs; rows are flushed every `chunk` slots.
+  let slice = 8;
+  let sinceFlush = 0;
+  const flush = async () => {
+    if (store) await store.flush(twin.slotsCompleted);
+    sinceFlush = 0;
+    opts.onProgress?.(progress());
+  };
   try {
     while (!twin.finished) {
       if (control.stopped) {
@@ -176,25 +187,32 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
         break;
       }
       if (control.paused) {
+        if (sinceFlush) await flush();
         const p0 = performance.now();
         await control.waitWhilePaused();
         pausedMs += performance.now() - p0;
+        pace = { wallMs: performance.now(), slots: twin.slotsCompleted, speed: control.speed };
         continue;
       }
-      // Paced: simulate only as far as the wall clock allows (in small steps for smoothness).
-      const step = control.speed ? Math.max(1, Math.min(chunk, Math.round((0.05 * control.speed * 1e6) / twin.slotUs))) : chunk;
-      twin.runSlots(step);
-      if (store) await store.flush(twin.slotsCompleted);
-      opts.onProgress?.(progress());
+      if (control.speed !== pace.speed) pace = { wallMs: performance.now(), slots: twin.slotsCompleted, speed: control.speed };
+      // Paced runs advance at most 50 ms of wall time's worth of slots at a time.
+      const paceLimit = control.speed ? Math.max(1, Math.round((0.05 * control.speed * 1e6) / twin.slotUs)) : Infinity;
+      const n = Math.max(1, Math.min(slice, paceLimit, chunk - sinceFlush));
+      const a = performance.now();
+      sinceFlush += twin.runSlots(n);
+      const took = performance.now() - a;
+      slice = Math.max(1, Math.min(chunk, Math.round(took > 0 ? (n * 30) / took : 2 * n)));
+      if (sinceFlush >= chunk || twin.finished || control.speed) await flush();
       if (control.speed) {
-        const dueMs = (twin.slotsCompleted * twin.slotUs) / 1000 / control.speed;
-        const aheadMs = dueMs - (performance.now() - t0 - pausedMs);
-        if (aheadMs > 1) await sleep(aheadMs);
+        const dueMs = pace.wallMs + ((twin.slotsCompleted - pace.slots) * twin.slotUs) / 1000 / control.speed;
+        const aheadMs = dueMs - performance.now();
+        // Sleep in short steps so q, p and +/− are seen promptly.
+        if (aheadMs > 1) await sleep(Math.min(aheadMs, 100));
       } else {
-        // Let signal handlers and the dashboard run between chunks.
         await new Promise<void>((r) => setImmediate(r));
       }
     }
+    if (sinceFlush) await flush();
   } catch (e) {
     status = 'failed';
     error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);

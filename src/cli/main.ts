@@ -14,6 +14,7 @@ import { scenarioJsonSchema } from '../scenario/schema.ts';
 import { loadScenario, withOverrides, type LoadedScenario } from '../scenario/validate.ts';
 import { plainProgress } from './progress.ts';
 import { registerAnalysisCommands } from './analysis-commands.ts';
+import { registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { AnalysisInputError } from '../analysis/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -101,15 +102,27 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
       `isac-twin ${packageVersion()} · ${loaded.scenario.name} · policy ${loaded.scenario.policy.name} · seed ${loaded.scenario.seed} · ${loaded.scenario.durationSlots} slots → ${dbPath}`,
     );
   }
+  const dashboard =
+    !quiet && o.dashboard !== false && process.stdout.isTTY && process.stdin.isTTY
+      ? await withDashboard(loaded, control, dbPath, { backend: 'none' })
+      : undefined;
   try {
     const summary = await runScenario(
       loaded,
-      { dbPath, packageVersion: packageVersion(), speed: o.speed as number | undefined, onProgress: quiet ? undefined : plainProgress() },
+      {
+        dbPath,
+        packageVersion: packageVersion(),
+        speed: o.speed as number | undefined,
+        attach: dashboard?.attach,
+        onProgress: dashboard ? dashboard.onProgress : quiet ? undefined : plainProgress(),
+      },
       control,
     );
+    await dashboard?.close(summary); // the dashboard leaves the screen before the summary prints
     console.log(formatSummary(summary));
     return summary.status === 'completed' ? 0 : summary.status === 'interrupted' ? 130 : 1;
   } finally {
+    await dashboard?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -169,6 +182,7 @@ export function buildProgram(result: { code: number }): Command {
     .option('--out <file>', 'database file (default twin-runs/<time>-<name>.sqlite)')
     .option('--speed <x>', 'pace to the wall clock: simulated seconds per second', positiveNumber)
     .option('--quiet', 'print only the summary')
+    .option('--no-dashboard', 'plain progress lines instead of the live dashboard (also without a TTY)')
     .action(async (file, o) => {
       result.code = await commandRun(file, o);
     });
@@ -204,6 +218,7 @@ export function buildProgram(result: { code: number }): Command {
       result.code = commandPolicies();
     });
   registerAnalysisCommands(program, result);
+  registerWatchCommand(program, result);
   return program;
 }
 

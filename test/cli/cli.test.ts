@@ -67,10 +67,13 @@ test('snapshot: JSON with geometry, channels as [re, im], beamformers and metric
 
 test('SIGINT during a paced run: exit 130, run row interrupted, logged slots intact', async () => {
   const db = path.join(dir, 'sigint.sqlite');
-  const child = spawn(process.execPath, [BIN, 'run', path.resolve('scenarios/default.yaml'), '--speed', '0.5', '--out', db, '--quiet'], { cwd: dir, env });
+  const child = spawn(process.execPath, [BIN, 'run', path.resolve('scenarios/default.yaml'), '--speed', '0.5', '--out', db], { cwd: dir, env });
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
-  await new Promise((r) => setTimeout(r, 2500));
+  // Wait until the run has started (its banner is printed after the signal handlers are set)
+  // and some slots have been simulated, however slow the machine is.
+  for (let i = 0; i < 600 && !/R_c/.test(stdout); i++) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
   child.kill('SIGINT');
   const code = await new Promise((r) => child.on('close', r));
   assert.equal(code, 130);
