@@ -17,6 +17,7 @@ export interface BenchRow {
 const GROUPS: Array<{ name: string; file: string; fn: string }> = [
   { name: 'twin', file: './twin.ts', fn: 'benchTwin' },
   { name: 'sdp', file: './sdp.ts', fn: 'benchSdp' },
+  { name: 'localization', file: './localization.ts', fn: 'benchLocalization' },
   { name: 'train-step', file: './train-step.ts', fn: 'benchTrainStep' },
   { name: 'analysis', file: './analysis.ts', fn: 'benchAnalysis' },
   { name: 'dashboard', file: './dashboard.ts', fn: 'benchDashboard' },

@@ -12,7 +12,7 @@ import { RunStore, type RunStatus } from '../store/run-store.ts';
 import { VIEWS_SQL } from '../store/views.ts';
 
 /** Event kinds written to the events table (per-slot decisions are in bs_slots instead). */
-const LOGGED_EVENTS: ReadonlySet<TwinEvent['kind']> = new Set(['pilot', 'csi-report', 'backhaul', 'deadline-miss', 'warning']);
+const LOGGED_EVENTS: ReadonlySet<TwinEvent['kind']> = new Set(['pilot', 'csi-report', 'backhaul', 'deadline-miss', 'warning', 'solve']);
 
 export interface RunOptions {
   dbPath: string;

@@ -3,6 +3,7 @@
  * documented in docs/snapshot.md; complex numbers are [re, im].
  */
 import { ctoPairs, type CArray } from '../phy/complex.ts';
+import { delaysInto } from '../phy/localization.ts';
 import type { SlotRecord } from '../sim/events.ts';
 import { Twin } from '../sim/twin.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
@@ -30,6 +31,7 @@ export function takeSnapshot(loaded: LoadedScenario, slot: number): Record<strin
   let record: SlotRecord | undefined;
   let beams: CArray[] = [];
   let truth: Record<string, unknown> = {};
+  let localization: Record<string, unknown> | undefined;
   twin.slots$.subscribe((r) => {
     if (r.slot !== slot) return;
     record = r;
@@ -46,6 +48,7 @@ export function takeSnapshot(loaded: LoadedScenario, slot: number): Record<strin
       sensingEquivalent: nest(t.sens.g, [topo.numTargets, topo.numBs, topo.numTxAnt]),
       sensingIntra: nest(t.sens.intra, [topo.numTargets, t.sens.maxTargetsPerBs, topo.numTxAnt]),
     };
+    if (t.loc && r.loc) localization = localizationSnapshot(topo.bsPosM, t.loc, r.loc);
   });
   twin.runSlots(slot + 1);
   if (!record) throw new Error(`slot ${slot} was not reached`);
@@ -91,6 +94,52 @@ export function takeSnapshot(loaded: LoadedScenario, slot: number): Record<strin
       rs: r.rs,
       objective: r.objective,
       userCsiAgeSlots: Array.from(r.userCsiAge),
+    },
+    ...(localization ? { localization } : {}),
+  };
+}
+
+type LocTruth = NonNullable<Twin['truth']['loc']>;
+
+/** The localisation part of a snapshot (paper 003): geometry, delays, ε, CRLB, the design in force. */
+function localizationSnapshot(bsPosM: Float64Array, t: LocTruth, l: NonNullable<SlotRecord['loc']>): Record<string, unknown> {
+  const { model } = t;
+  const numBs = bsPosM.length / 2;
+  const per = numBs * model.numTmt;
+  const grid = (a: ArrayLike<number>) => Array.from({ length: numBs }, (_, m) => Array.from({ length: model.numTmt }, (_, n) => a[m * model.numTmt + n]));
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    tmtPositionsM: rows2(model.tmtPosM),
+    effectiveBandwidthHz: model.effectiveBandwidthHz,
+    snapshots: model.snapshots,
+    symbolDurationS: model.symbolDurationS,
+    noisePsdWPerHz: model.noisePsdWPerHz,
+    kappa: model.kappa,
+    targets: Array.from({ length: model.numTargets }, (_, i) => {
+      const [x, y] = [t.posM[2 * i], t.posM[2 * i + 1]];
+      const zeta = t.zeta.subarray(i * per, (i + 1) * per);
+      const F = t.pathGain.subarray(i * per, (i + 1) * per);
+      return {
+        positionM: [x, y],
+        estimateM: [l.estPosM[2 * i], l.estPosM[2 * i + 1]],
+        estimateSlot: l.estSlot[i],
+        delaysS: grid(delaysInto(new Float64Array(per), bsPosM, model, x, y)),
+        pathGainF: grid(F),
+        zeta: grid(zeta),
+        epsilon: grid(F.map((f, k) => Math.sqrt(f) * zeta[k])),
+        fimWeights: Array.from({ length: numBs }, (_, m) => Array.from(t.weights[i].subarray(3 * m, 3 * m + 3))),
+        crlbM2: finite(l.crlbM2[i]),
+        crlbXM2: finite(l.crlbXM2[i]),
+        crlbYM2: finite(l.crlbYM2[i]),
+      };
+    }),
+    solver: {
+      policy: l.policy,
+      status: l.solverStatus,
+      iterations: finite(l.solverIterations),
+      rankOneRatio: finite(l.rankOneRatio),
+      infeasible: l.infeasible,
+      decidedSlot: l.decidedSlot,
     },
   };
 }

@@ -15,6 +15,7 @@ import { loadScenario, withOverrides, type LoadedScenario } from '../scenario/va
 import { plainProgress } from './progress.ts';
 import { registerAnalysisCommands } from './analysis-commands.ts';
 import { registerWatchCommand, withDashboard } from './dashboard-commands.ts';
+import { registerLocalizationCommands } from './localization-commands.ts';
 import { AnalysisInputError } from '../analysis/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -219,6 +220,7 @@ export function buildProgram(result: { code: number }): Command {
     });
   registerAnalysisCommands(program, result);
   registerWatchCommand(program, result);
+  registerLocalizationCommands(program, result);
   return program;
 }
 

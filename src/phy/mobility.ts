@@ -69,6 +69,11 @@ export class Population {
       const [x, y] = placement.positionsM[i];
       const [cx, cy] = placement.frame === 'cell' ? this.centre(i) : [0, 0];
       p = [cx + x, cy + y];
+    } else if (placement.model === 'uniform-in-rect') {
+      const rects = placement.rectsM;
+      const [[x0, y0], [x1, y1]] = rects.length === 1 ? rects[0] : rects[this.cellOf[i]];
+      const [cx, cy] = placement.frame === 'cell' ? this.centre(i) : [0, 0];
+      p = [cx + this.rng.between(Math.min(x0, x1), Math.max(x0, x1)), cy + this.rng.between(Math.min(y0, y1), Math.max(y0, y1))];
     } else {
       p = this.uniformInDisc(i, placement.minDistanceM, placement.maxDistanceM ?? this.geo.cellRadiusM);
     }

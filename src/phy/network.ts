@@ -10,6 +10,7 @@
 import type { Scenario } from '../scenario/schema.ts';
 import type { CArray } from './complex.ts';
 import { hexLayout, wavelengthM } from './geometry.ts';
+import { buildLocalizationModel, type LocalizationModel } from './localization.ts';
 
 export interface Topology {
   numBs: number;
@@ -40,6 +41,8 @@ export interface Topology {
   noiseSensW: number;
   carrierHz: number;
   lambdaM: number;
+  /** TOA localisation sensing (paper 003) when the scenario has a `localization:` section. */
+  localization?: LocalizationModel;
 }
 
 /** Beamformers of all BSs: entry m is W_m, `[numServed_m, numTxAnt]` complex. */
@@ -84,6 +87,9 @@ export function buildTopology(s: Scenario): Topology {
     noiseSensW: dbmToW(s.channel.noise.sensDbm),
     carrierHz: s.channel.carrierHz,
     lambdaM: wavelengthM(s.channel.carrierHz),
+    ...(s.localization
+      ? { localization: buildLocalizationModel(s.localization, wavelengthM(s.channel.carrierHz), s.channel.minDistanceM) }
+      : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Topology } from '../phy/network.ts';
 import type { PolicySpec } from '../scenario/schema.ts';
 import { cbf } from './cbf.ts';
 import { equalPower } from './equal-power.ts';
+import { localizationPolicies } from './localization.ts';
 import { mrt } from './mrt.ts';
 import { random } from './random.ts';
 import { timeSharing } from './time-sharing.ts';
@@ -22,6 +23,7 @@ export function registerPolicy(def: PolicyDefinition<z.ZodType>): void {
 }
 
 for (const def of [mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition]) registerPolicy(def);
+for (const def of localizationPolicies) registerPolicy(def);
 
 export function policyNames(): string[] {
   return [...registry.keys()];
@@ -50,9 +52,9 @@ export function checkPolicySpec(spec: PolicySpec, topo: Topology): PolicyProblem
     if (issue.code === 'unrecognized_keys') return { path: [...path, issue.keys[0]], message: `unknown parameter "${issue.keys[0]}" of ${spec.name}`, atKey: true };
     return { path, message: issue.message };
   }
-  for (const key of ['comm', 'sensing'] as const) {
+  for (const key of def.nested ?? (spec.name === 'time-sharing' ? ['comm', 'sensing'] : [])) {
     const nested = (parsed.data as Record<string, unknown>)[key] as PolicySpec | undefined;
-    if (spec.name === 'time-sharing' && nested) {
+    if (nested) {
       const p = checkPolicySpec(nested, topo);
       if (p) return { ...p, path: ['params', key, ...p.path] };
     }

@@ -34,6 +34,39 @@ export interface CsiView {
   targetSlot: Int32Array;
   /** Equivalent sensing channels built from the estimates above and the static G. */
   sens: SensingChannels;
+  /** The central controller's localisation estimates (paper 003), when the scenario localises. */
+  loc?: LocalizationView;
+}
+
+/** What the central controller knows of the targets it localises (paper 003). */
+export interface LocalizationView {
+  /** [numLocTargets, 2] latest position estimates (m). */
+  posM: Float64Array;
+  /** [numLocTargets, numBs, numTmt] |ε_{m,n}|² measured with that estimate. */
+  eps2: Float64Array;
+  /** [numLocTargets] slot of the sensing interval of the estimate; -1: the initial cue. */
+  slot: Int32Array;
+}
+
+/**
+ * What an optimisation-based policy tells about one decision (through `DecisionContext.report`):
+ * the solver's outcome and, when it failed, the fallback whose beams it returned instead.
+ */
+export interface DecisionReport {
+  policy: string;
+  /** 'optimal', 'infeasible', 'max_iterations', 'numerical_error', 'randomization_failed', 'closed-form', … */
+  status: string;
+  message: string;
+  /** Interior-point iterations (0 for closed forms). */
+  iterations: number;
+  /** min over beams of λ₁/tr of the relaxed solution (NaN when there is none). */
+  rankOneRatio: number;
+  /** How beams were obtained: eigenvector, randomization, closed-form, covariance-split, none. */
+  extraction: string;
+  /** Σ C_{x,y} (m²) the decision expects on its own (estimated) data; NaN when unknown. */
+  predictedCrlbM2: number;
+  /** Set when the design failed and these beams come from this fallback policy. */
+  fallback?: string;
 }
 
 export interface DecisionContext {
@@ -46,11 +79,19 @@ export interface DecisionContext {
   rng: Rng;
   /** The previous decision of this decision-maker (warm starts); undefined at first. */
   previous?: Beamformers;
+  /** Receives the solver report of this decision (optimisation-based policies call it once). */
+  report?: (r: DecisionReport) => void;
 }
 
 export interface DistributedPolicy {
   readonly name: string;
   readonly scope: 'distributed';
+  /**
+   * The policy reads other cells' target-angle estimates in `view.sens` (g[t, bs] for targets t
+   * of other cells): the twin then shares every BS's echo estimates with the other BSs over the
+   * backhaul (learned policies, paper 000).
+   */
+  readonly needsSharedEchoes?: boolean;
   /** W_bs, `[numServed_bs, numTxAnt]` complex, meeting the power budget of BS bs. */
   decide(bs: number, view: CsiView, ctx: DecisionContext): CArray;
 }
@@ -71,6 +112,8 @@ export interface PolicyDefinition<P extends z.ZodType = z.ZodType> {
   params: P;
   /** A problem with running on this topology (e.g. more users than antennas), or undefined. */
   requires?(topo: Topology, params: z.output<P>): string | undefined;
+  /** Parameters that hold nested policy specs (checked like the policy itself). */
+  nested?: readonly string[];
   create(params: z.output<P>, topo: Topology, resolve: (spec: { name: string; params: Record<string, unknown> }) => Policy): Policy;
 }
 

@@ -84,6 +84,16 @@ export const placementSchema = z
       positionsM: z.array(point).min(1).describe('one point per node, cell by cell (cell 0 first)'),
       frame,
     }),
+    z
+      .strictObject({
+        model: z.literal('uniform-in-rect'),
+        rectsM: z
+          .array(z.tuple([point, point]))
+          .min(1)
+          .describe('[[xMin, yMin], [xMax, yMax]]: one rectangle shared by every cell, or one per cell'),
+        frame: frame.describe('rectangles relative to the node’s own BS ("cell") or absolute ("world")'),
+      })
+      .describe('uniform in an axis-aligned rectangle (paper 003: users anywhere in a 200 × 400 m² area)'),
   ])
   .describe('initial positions (lane mobility places nodes along the road instead)');
 
@@ -164,6 +174,47 @@ export const timingSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * TOA localisation sensing (paper 003, Sec. II-C): N single-antenna target monitoring terminals
+ * (TMTs) receive the targets' reflections of every BS's signal; the central controller estimates
+ * the delays τ_{m,n} and the target position. The metric is the CRLB of Lemma 1 (eq. 10).
+ * ε_{m,n} = √F_{m,n} ζ_{m,n}, F_{m,n} = λ² / ((4π)³ d_m² d'_n²), ζ ~ N(0, 1) (paper Sec. IV-A).
+ */
+export const localizationSchema = z.strictObject({
+  targets: z
+    .strictObject({
+      positionsM: z.array(point).min(1).describe('initial [x, y] of each localised target (world frame, m)'),
+      mobility: mobilitySchema.prefault({ model: 'static' }),
+    })
+    .describe('the targets the central controller localises (paper 003: one, at the origin)'),
+  tmtPositionsM: z.array(point).min(1).describe('TMT positions (world frame, m)'),
+  effectiveBandwidthHz: positive().default(100e6).describe('β, effective (RMS) bandwidth of the pulse g(t)'),
+  snapshots: count().default(256).describe('L, sensing snapshots (symbols) per slot'),
+  symbolDurationS: positive()
+    .default(1e-8)
+    .describe('T_s; L·T_s is the sensing interval of a slot. Paper 003 gives none: default 1/β = 10 ns'),
+  noisePsdDbmHz: num().default(-174).describe('σ_s², PSD of the sensing noise at the TMTs'),
+  zeta: z
+    .strictObject({
+      model: z
+        .enum(['static', 'block', 'gauss-markov'])
+        .default('block')
+        .describe('static: drawn once; block: redrawn every coherenceSlots; gauss-markov: ζ ← cζ + √(1−c²)n per slot'),
+      coherenceSlots: count().default(10),
+      correlation: z.number().min(0).max(1).default(0.99).describe('c of the gauss-markov model'),
+    })
+    .prefault({})
+    .describe('time evolution of ζ_{m,n} ~ N(0, 1), the RCS factor of path BS m → target → TMT n'),
+  estimate: z
+    .strictObject({
+      periodSlots: count().default(1).describe('the central controller localises every this many slots'),
+      delayMs: nonNegative().default(1).describe('TMT signals → central controller → estimate available'),
+      gateM: positive().default(1).describe('no estimate (a miss) when the RMSE bound √C exceeds this'),
+    })
+    .prefault({})
+    .describe('estimates: truth + N(0, CRLB matrix) of the beams in force (an efficient estimator)'),
+});
+
 export const policySpecSchema = z
   .union([
     z.string().transform((name) => ({ name, params: {} as Record<string, unknown> })),
@@ -190,6 +241,9 @@ export const scenarioSchema = z.strictObject({
   timing: timingSchema.prefault({}),
   policy: policySpecSchema.default({ name: 'mrt', params: {} }),
   shadows: z.array(policySpecSchema).default([]).describe('policies evaluated beside the acting one and logged'),
+  localization: localizationSchema
+    .optional()
+    .describe('TOA localisation of targets by TMTs and the central controller (paper 003); absent: off'),
   logging: z
     .strictObject({
       everySlots: count().default(1).describe('log one slot in this many (decimation)'),
@@ -202,6 +256,7 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type MobilitySpec = z.output<typeof mobilitySchema>;
 export type PlacementSpec = z.output<typeof placementSchema>;
+export type LocalizationSpec = z.output<typeof localizationSchema>;
 export type PolicySpec = { name: string; params: Record<string, unknown> };
 
 /** JSON Schema of scenario files, generated from the zod schema (for editors). */

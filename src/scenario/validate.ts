@@ -44,6 +44,21 @@ export function loadScenario(text: string, file: string): LoadedScenario {
       const max = p.maxDistanceM ?? s.topology.cellRadiusM;
       if (p.minDistanceM >= max) fail([group, 'placement', 'minDistanceM'], `must be below the maximum distance (${max} m)`);
     }
+    if (p.model === 'uniform-in-rect' && p.rectsM.length !== 1 && p.rectsM.length !== M) {
+      fail([group, 'placement', 'rectsM'], `${p.rectsM.length} rectangles given: one for all cells or one per cell (${M})`);
+    }
+  }
+  const loc = s.localization;
+  if (loc) {
+    if (M * loc.tmtPositionsM.length < 2) {
+      fail(['localization', 'tmtPositionsM'], `${M} BS × ${loc.tmtPositionsM.length} TMT give one delay: two are needed to locate a target in the plane`);
+    }
+    if (loc.targets.mobility.model === 'lane' && loc.targets.mobility.frame === 'cell') {
+      fail(['localization', 'targets', 'mobility', 'frame'], 'localised targets belong to no cell: use frame "world"');
+    }
+    if (loc.targets.mobility.model === 'waypoints' && loc.targets.mobility.frame === 'cell') {
+      fail(['localization', 'targets', 'mobility', 'frame'], 'localised targets belong to no cell: use frame "world"');
+    }
   }
   const slot = s.timing.slotMs;
   if (!isMultiple(s.timing.csiFeedbackDelayMs, slot)) {

@@ -23,7 +23,24 @@ export type TwinEvent =
   | { kind: 'decision'; tUs: number; slot: number; by: number; policy: string; computeMs: number | null; latencyUs: number }
   | { kind: 'apply'; tUs: number; slot: number; bs: number; policy: string; decidedSlot: number; fallback: boolean }
   | { kind: 'deadline-miss'; tUs: number; slot: number; by: number; policy: string; latencyUs: number; fallback: string }
-  | { kind: 'warning'; tUs: number; slot: number; message: string };
+  | { kind: 'warning'; tUs: number; slot: number; message: string }
+  | {
+      /** A solver-based decision (paper 003 designs): outcome, iterations, rank-one ratio. */
+      kind: 'solve';
+      tUs: number;
+      slot: number;
+      by: number;
+      policy: string;
+      status: string;
+      iterations: number;
+      /** min λ₁/tr over the relaxed beams (null when there is no relaxation). */
+      rankOneRatio: number | null;
+      extraction: string;
+      /** Σ C_{x,y} (m²) the design expects on its own data. */
+      predictedCrlbM2: number | null;
+      /** The fallback that acts because the design failed (null: it did not). */
+      fallback: string | null;
+    };
 
 export type TwinEventKind = TwinEvent['kind'];
 
@@ -77,4 +94,31 @@ export interface SlotRecord {
     decidedSlot: Int32Array;
   };
   shadows: ShadowMetrics[];
+  /** TOA localisation (paper 003), when the scenario localises targets. */
+  loc?: LocSlot;
+}
+
+/** Localisation of one slot: per localised target, and the design behind the beams in force. */
+export interface LocSlot {
+  /** [numLocTargets, 2] true positions (m). */
+  posM: Float64Array;
+  /** [numLocTargets, 2] the central controller's latest estimates (m). */
+  estPosM: Float64Array;
+  /** [numLocTargets] slot of the sensing interval of that estimate (-1: the initial cue). */
+  estSlot: Int32Array;
+  /** [numLocTargets] C_{x,y} = [C]₁₁ + [C]₂₂ (m², eq. 10) on the true geometry with the beams in force; +∞: not localisable. */
+  crlbM2: Float64Array;
+  /** [numLocTargets] [C]₁₁ and [C]₂₂ (m²). */
+  crlbXM2: Float64Array;
+  crlbYM2: Float64Array;
+  /** Policy of the decision in force (the designing policy, also when its fallback acts). */
+  policy: string;
+  /** Its solver status, iterations and min rank-one ratio (null / NaN when it had none). */
+  solverStatus: string | null;
+  solverIterations: number;
+  rankOneRatio: number;
+  /** The design failed (e.g. infeasible Γ) and its fallback's beams are in force. */
+  infeasible: boolean;
+  /** Slot of that decision (-1: none yet). */
+  decidedSlot: number;
 }

@@ -37,11 +37,13 @@ import {
   type SensingChannels,
   type SlotMetrics,
 } from '../metrics/isac.ts';
+import type { Crlb } from '../metrics/localization.ts';
 import { resolvePolicy } from '../policies/registry.ts';
-import { decideAllFrom, type CsiView, type DecisionContext, type DistributedPolicy, type Policy } from '../policies/types.ts';
+import { decideAllFrom, type CsiView, type DecisionContext, type DecisionReport, type DistributedPolicy, type Policy } from '../policies/types.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
-import type { SlotRecord, TwinEvent } from './events.ts';
+import type { LocSlot, SlotRecord, TwinEvent } from './events.ts';
+import { Localization } from './localization.ts';
 import { Priority, VirtualScheduler } from './scheduler.ts';
 
 export interface TwinOptions {
@@ -63,6 +65,8 @@ interface InForce {
   csiSlot: number;
   decisionMs: number;
   beamAzDeg: number;
+  /** Solver report of the decision (optimisation-based policies). */
+  report?: DecisionReport;
 }
 
 interface CsiMessage {
@@ -183,6 +187,8 @@ export class Twin {
   private readonly beamFinder: BeamFinder;
   private slotsDone = 0;
   private currentSlot = -1;
+  /** TOA localisation (paper 003), when the scenario has a `localization:` section. */
+  private readonly loc?: Localization;
 
   constructor(
     loaded: LoadedScenario,
@@ -259,7 +265,12 @@ export class Twin {
       W: zeroBeamformers(topo),
       metrics: emptySlotMetrics(topo),
     }));
+    if (topo.localization && s.localization) {
+      this.loc = new Localization(topo, s, streamFor(seed, 'localization-targets'), streamFor(seed, 'localization-zeta'), streamFor(seed, 'localization-estimate'));
+      this.cuView.loc = this.loc.initialView();
+    }
     this.wireBackhaul();
+    if ([this.policy, ...this.shadows.map((sh) => sh.policy)].some((p) => p.scope === 'distributed' && p.needsSharedEchoes)) this.wireEchoSharing();
     this.scheduler.at(0, Priority.mobility, () => this.slotStart(0));
   }
 
@@ -288,6 +299,7 @@ export class Twin {
       targetPosM: this.targets.posM,
       channel: this.channel.state,
       sens: this.trueSens,
+      loc: this.loc?.truth,
     };
   }
 
@@ -317,6 +329,7 @@ export class Twin {
       this.targets.step(dt);
     }
     this.channel.update(this.users, this.targets, slot);
+    this.loc?.advance(slot, this.slotUs / 1e6);
     const st = this.channel.state;
     sensingChannelsInto(this.trueSens, this.topo, st.targetThetaRad, st.targetAlpha, st.G);
 
@@ -413,6 +426,33 @@ export class Twin {
       .subscribe((msg) => this.bsReceivesBeams(msg));
   }
 
+  /**
+   * Echo sharing between BSs (only for policies with `needsSharedEchoes`): each CSI report a BS
+   * forwards to the central unit also goes, with its target estimates, to every other BS over the
+   * backhaul (delay + jitter from the stream 'backhaul-bs'), so BS m knows other cells' target
+   * angles as of their last report, stale by the feedback and backhaul delays. No event is logged.
+   */
+  private wireEchoSharing(): void {
+    const bh = this.scenario.timing.backhaul;
+    const rng = streamFor(this.scenario.seed, 'backhaul-bs');
+    this.uplink$
+      .pipe(mergeMap((msg) => timer(Math.round((bh.delayMs + bh.jitterMs * rng.uniform()) * 1000), this.scheduler).pipe(map(() => msg))))
+      .subscribe((msg) => {
+        for (let n = 0; n < this.topo.numBs; n++) {
+          if (n === msg.from) continue;
+          const v = this.bsViews[n];
+          msg.targets.forEach((i, j) => {
+            if (msg.targetSlot[j] > v.targetSlot[i]) {
+              v.targetThetaRad[i] = msg.theta[j];
+              ccopy(v.targetAlpha, i, msg.alpha, j, 1);
+              v.targetSlot[i] = msg.targetSlot[j];
+              this.sensDirty[n] = true;
+            }
+          });
+        }
+      });
+  }
+
   private cuReceives(msg: CsiMessage): void {
     const t = this.scheduler.now();
     this.emit({ kind: 'backhaul', tUs: t, slot: this.currentSlot, from: msg.from, to: -1, payload: 'csi', sentUs: msg.sentUs });
@@ -488,19 +528,48 @@ export class Twin {
     const view = this.cuView;
     if (t < this.cuBusyUntilUs || !view.known.every((k) => k === 1)) return;
     const policy = this.policy;
-    const ctx = this.context(slot, this.rng.policy, this.previous[0]);
+    const reports: DecisionReport[] = [];
+    const ctx = { ...this.context(slot, this.rng.policy, this.previous[0]), report: (r: DecisionReport) => void reports.push(r) };
     const { value: all, ms } = this.timed(() => policy.decideAll(view, ctx));
+    const report = reports[reports.length - 1];
     this.previous[0] = all;
     const lat = this.latencyUs(ms);
     this.cuBusyUntilUs = t + lat;
     this.emit({ kind: 'decision', tUs: t, slot, by: -1, policy: policy.name, computeMs: Number.isNaN(ms) ? null : ms, latencyUs: lat });
+    if (report) this.emitSolve(t, slot, report);
     this.scheduler.at(t + lat, Priority.apply, () => {
       all.forEach((W, m) => {
-        const beams = this.forceOf(W, policy.name, slot, view.measuredSlot[m], ms);
+        const beams = this.forceOf(W, report?.fallback ?? policy.name, slot, view.measuredSlot[m], ms);
+        if (report) {
+          beams.report = report;
+          beams.fallback = report.fallback !== undefined;
+        }
         this.downlink$.next({ to: m, beams, sentUs: this.scheduler.now() });
       });
     });
     if (lat > deadlineUs) for (let m = 0; m < this.topo.numBs; m++) this.fallbackAt(m, t + deadlineUs, lat);
+  }
+
+  /**
+   * A solver report: a `solve` event for every solve, and a `warning` when the design failed and
+   * the policy's own fallback acts instead (the BSs' slots are then flagged `fallback`).
+   */
+  private emitSolve(tUs: number, slot: number, r: DecisionReport): void {
+    const num = (x: number) => (Number.isFinite(x) ? x : null);
+    this.emit({
+      kind: 'solve',
+      tUs,
+      slot,
+      by: -1,
+      policy: r.policy,
+      status: r.status,
+      iterations: r.iterations,
+      rankOneRatio: num(r.rankOneRatio),
+      extraction: r.extraction,
+      predictedCrlbM2: num(r.predictedCrlbM2),
+      fallback: r.fallback ?? null,
+    });
+    if (r.fallback) this.emit({ kind: 'warning', tUs, slot, message: `${r.policy}: ${r.status} instance, ${r.fallback} acts instead` });
   }
 
   /** Past the deadline BS m acts with the fallback policy on its own view, until the slow result lands. */
@@ -568,6 +637,7 @@ export class Twin {
       const r = evaluateInto(sh.metrics, this.topo, st.H, this.trueSens, sh.W, this.scenario.rho, slot);
       return { name: sh.name, rc: r.rc, rs: r.rs, objective: r.objective };
     });
+    const locCrlb = this.loc ? this.localize(slot, W) : undefined;
     this.slotsDone = slot + 1;
     if (!this.slots$.observed) return;
     const { userBs } = this.topo;
@@ -602,7 +672,42 @@ export class Twin {
         decidedSlot: Int32Array.from(this.inForce, (f) => f.decidedSlot),
       },
       shadows,
+      ...(locCrlb ? { loc: this.locRecord(locCrlb) } : {}),
     });
+  }
+
+  /** CRLB of every localised target with the beams in force; the controller's estimate of this slot. */
+  private localize(slot: number, W: CArray[]): Crlb[] {
+    const loc = this.loc!;
+    const crlb = loc.evaluate(W);
+    const e = this.scenario.localization!.estimate;
+    if (slot % e.periodSlots === 0) {
+      const est = loc.estimate(slot, crlb, e.gateM);
+      this.scheduler.at(this.scheduler.now() + Math.round(e.delayMs * 1000), Priority.delivery, () => loc.deliver(this.cuView.loc!, est));
+    }
+    return crlb;
+  }
+
+  private locRecord(crlb: Crlb[]): LocSlot {
+    const loc = this.loc!;
+    const view = this.cuView.loc!;
+    // The decision in force: the most recent one applied at any BS.
+    const f = this.inForce.reduce((a, b) => (b.decidedSlot > a.decidedSlot ? b : a));
+    const r = f.report;
+    return {
+      posM: Float64Array.from(loc.targets.posM),
+      estPosM: Float64Array.from(view.posM),
+      estSlot: Int32Array.from(view.slot),
+      crlbM2: Float64Array.from(crlb, (c) => c.sumM2),
+      crlbXM2: Float64Array.from(crlb, (c) => c.xM2),
+      crlbYM2: Float64Array.from(crlb, (c) => c.yM2),
+      policy: r?.policy ?? f.policy,
+      solverStatus: r?.status ?? null,
+      solverIterations: r?.iterations ?? NaN,
+      rankOneRatio: r?.rankOneRatio ?? NaN,
+      infeasible: r?.fallback !== undefined,
+      decidedSlot: f.decidedSlot,
+    };
   }
 }
 

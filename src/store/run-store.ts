@@ -32,12 +32,18 @@ export interface RunInfo {
 
 const RAD2DEG = 180 / Math.PI;
 
-/** Topology as JSON (typed arrays as plain arrays). */
-export function topologyJson(topo: Topology): Record<string, unknown> {
+/** Topology as JSON (typed arrays as plain arrays, also inside nested objects such as `localization`). */
+export function topologyJson(topo: Topology | Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(topo).map(([k, v]) => [
       k,
-      ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : Array.isArray(v) ? v.map((x) => (ArrayBuffer.isView(x) ? Array.from(x as Int32Array) : x)) : v,
+      ArrayBuffer.isView(v)
+        ? Array.from(v as Float64Array)
+        : Array.isArray(v)
+          ? v.map((x) => (ArrayBuffer.isView(x) ? Array.from(x as Int32Array) : x))
+          : v && typeof v === 'object'
+            ? topologyJson(v as Record<string, unknown>)
+            : v,
     ]),
   );
 }
@@ -99,7 +105,7 @@ export class RunStore {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     });
-    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, events: 64 };
+    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, loc_slots: 16, events: 64 };
     this.fresh();
   }
 
@@ -232,6 +238,7 @@ export class RunStore {
       d[o + 8] = sinr > 0 ? 10 * Math.log10(sinr) : NaN;
       d[o + 9] = r.targetRate[i];
     }
+    if (r.loc) this.logLoc(r.slot, r.loc);
     for (const s of r.shadows) {
       o = sh.next();
       d = sh.data;
@@ -242,6 +249,35 @@ export class RunStore {
       d[o + 4] = s.objective;
     }
     this.slotsLogged++;
+  }
+
+  /** Packs the localisation rows of one slot (non-finite CRLBs are stored as NULL). */
+  private logLoc(slot: number, l: NonNullable<SlotRecord['loc']>): void {
+    const t = this.tables.loc_slots;
+    const fin = (x: number) => (Number.isFinite(x) ? x : NaN);
+    for (let i = 0; i < l.crlbM2.length; i++) {
+      const o = t.next();
+      const d = t.data;
+      const [x, y, xe, ye] = [l.posM[2 * i], l.posM[2 * i + 1], l.estPosM[2 * i], l.estPosM[2 * i + 1]];
+      d[o] = slot;
+      d[o + 1] = i;
+      d[o + 2] = x;
+      d[o + 3] = y;
+      d[o + 4] = xe;
+      d[o + 5] = ye;
+      d[o + 6] = l.estSlot[i];
+      d[o + 7] = Math.hypot(xe - x, ye - y);
+      d[o + 8] = fin(l.crlbM2[i]);
+      d[o + 9] = fin(l.crlbXM2[i]);
+      d[o + 10] = fin(l.crlbYM2[i]);
+      d[o + 11] = fin(Math.sqrt(l.crlbM2[i]));
+      d[o + 12] = t.str(l.policy);
+      d[o + 13] = l.solverStatus === null ? NaN : t.str(l.solverStatus);
+      d[o + 14] = l.solverIterations;
+      d[o + 15] = l.rankOneRatio;
+      d[o + 16] = l.infeasible ? 1 : 0;
+      d[o + 17] = l.decidedSlot < 0 ? NaN : l.decidedSlot;
+    }
   }
 
   /** Packs one event: the BS it concerns in its own column, the rest as JSON detail. */

@@ -84,6 +84,27 @@ CREATE TABLE IF NOT EXISTS shadow_slots (
   objective REAL NOT NULL,
   PRIMARY KEY (slot, policy)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS loc_slots (
+  slot              INTEGER NOT NULL,
+  target            INTEGER NOT NULL,
+  x_m               REAL NOT NULL,
+  y_m               REAL NOT NULL,
+  x_est_m           REAL NOT NULL,
+  y_est_m           REAL NOT NULL,
+  est_slot          INTEGER NOT NULL,
+  est_error_m       REAL NOT NULL,
+  crlb_m2           REAL,
+  crlb_x_m2         REAL,
+  crlb_y_m2         REAL,
+  rmse_bound_m      REAL,
+  policy            TEXT NOT NULL,
+  solver_status     TEXT,
+  solver_iterations INTEGER,
+  rank_one_ratio    REAL,
+  infeasible        INTEGER NOT NULL,
+  decided_slot      INTEGER,
+  PRIMARY KEY (slot, target)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   id     INTEGER PRIMARY KEY,
   slot   INTEGER NOT NULL,
@@ -103,6 +124,26 @@ export const COLUMNS = {
   user_slots: ['slot', 'user', 'bs', 'x_m', 'y_m', 'sinr', 'sinr_db', 'rate', 'csi_age_slots'],
   target_slots: ['slot', 'target', 'bs', 'x_m', 'y_m', 'theta_deg', 'theta_est_deg', 'sens_sinr', 'sens_sinr_db', 'radar_rate'],
   shadow_slots: ['slot', 'policy', 'rc', 'rs', 'objective'],
+  loc_slots: [
+    'slot',
+    'target',
+    'x_m',
+    'y_m',
+    'x_est_m',
+    'y_est_m',
+    'est_slot',
+    'est_error_m',
+    'crlb_m2',
+    'crlb_x_m2',
+    'crlb_y_m2',
+    'rmse_bound_m',
+    'policy',
+    'solver_status',
+    'solver_iterations',
+    'rank_one_ratio',
+    'infeasible',
+    'decided_slot',
+  ],
   events: ['slot', 't_ms', 'kind', 'bs', 'detail'],
 } as const;
 
@@ -115,5 +156,6 @@ export const TEXT_COLUMNS: Record<TableName, readonly string[]> = {
   user_slots: [],
   target_slots: [],
   shadow_slots: ['policy'],
+  loc_slots: ['policy', 'solver_status'],
   events: ['kind', 'detail'],
 };

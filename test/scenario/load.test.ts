@@ -25,7 +25,14 @@ test('defaults come from paper 000 Table I', () => {
 });
 
 test('the shipped scenarios are valid', () => {
-  for (const f of ['scenarios/default.yaml', 'scenarios/highway.yaml']) loadScenario(readFileSync(f, 'utf8'), f);
+  for (const f of ['scenarios/default.yaml', 'scenarios/highway.yaml', 'scenarios/localization.yaml', 'scenarios/localization-moving.yaml']) {
+    loadScenario(readFileSync(f, 'utf8'), f);
+  }
+  // paper 003 (Table I and Sec. IV-A)
+  const { scenario: s, topology: t } = loadScenario(readFileSync('scenarios/localization.yaml', 'utf8'), 'scenarios/localization.yaml');
+  assert.equal([t.numBs, t.numTxAnt, t.servedUsers[0].length, t.localization?.numTmt, t.localization?.numTargets], [2, 16, 4, 4, 1]);
+  assert.equal([s.channel.carrierHz, s.topology.txPowerDbm, s.channel.noise.commDbm, s.localization?.noisePsdDbmHz, s.localization?.snapshots, s.localization?.effectiveBandwidthHz], [24e9, 30, -94, -174, 256, 1e8]);
+  assert.equal(s.policy, { name: 'crlb-sdp', params: { sinrDb: 20, fallback: 'zf' } });
 });
 
 test('malformed YAML → file and line of the syntax error', () => {
