@@ -13,8 +13,12 @@ import type { BenchRow } from './index.ts';
 
 const defaultScenario = (): LoadedScenario => loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml');
 
-async function timedRun(loaded: LoadedScenario, log: boolean, dir: string, tag: string): Promise<RunSummary> {
-  return runScenario(loaded, { dbPath: path.join(dir, `${tag}-${Math.random().toString(36).slice(2)}.sqlite`), packageVersion: 'bench', log, measureCompute: false });
+/** A run, with the main thread's busy time (event-loop utilisation: JS work, not waiting). */
+async function timedRun(loaded: LoadedScenario, log: boolean, dir: string, tag: string): Promise<RunSummary & { busyS: number }> {
+  const elu0 = performance.eventLoopUtilization();
+  const s = await runScenario(loaded, { dbPath: path.join(dir, `${tag}-${Math.random().toString(36).slice(2)}.sqlite`), packageVersion: 'bench', log, measureCompute: false });
+  const elu = performance.eventLoopUtilization(elu0);
+  return { ...s, busyS: elu.active / 1000 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -30,9 +34,15 @@ export async function benchTwin(o: { quick?: boolean } = {}): Promise<BenchRow[]
     // Interleave the two modes and keep the median of 3 each, all in this one run.
     const logged: number[] = [];
     const unlogged: number[] = [];
+    const busyLogged: number[] = [];
+    const busyUnlogged: number[] = [];
     for (let i = 0; i < 3; i++) {
-      logged.push((await timedRun(mrt, true, dir, 'log')).wallS);
-      unlogged.push((await timedRun(mrt, false, dir, 'nolog')).wallS);
+      const a = await timedRun(mrt, true, dir, 'log');
+      const b = await timedRun(mrt, false, dir, 'nolog');
+      logged.push(a.wallS);
+      unlogged.push(b.wallS);
+      busyLogged.push(a.busyS);
+      busyUnlogged.push(b.busyS);
     }
     const tLog = median(logged);
     const tNo = median(unlogged);
@@ -40,6 +50,14 @@ export async function benchTwin(o: { quick?: boolean } = {}): Promise<BenchRow[]
     rows.push({ name: 'same, without logging', value: slots / tNo, unit: 'slots/s' });
     const overhead = (tLog - tNo) / tLog;
     rows.push({ name: 'logging overhead (share of run time)', value: 100 * overhead, unit: '%', target: '≤ 15 %', ratio: 0.15 / Math.max(overhead, 1e-9) });
+    // Where it goes: the main thread only packs rows; the writer thread inserts them. When the
+    // simulation outruns the writer, the run waits for it (wall overhead > main-thread overhead).
+    const bLog = median(busyLogged);
+    const bNo = median(busyUnlogged);
+    rows.push({ name: 'main-thread busy time per slot, logged', value: (1e6 * bLog) / slots, unit: 'µs' });
+    rows.push({ name: 'main-thread busy time per slot, not logged', value: (1e6 * bNo) / slots, unit: 'µs' });
+    rows.push({ name: 'logging overhead on the main thread', value: (100 * (bLog - bNo)) / bLog, unit: '%', target: '≤ 15 %', ratio: 0.15 / Math.max((bLog - bNo) / bLog, 1e-9) });
+    rows.push({ name: 'rows written per second of run time (writer thread)', value: (slots * 14) / tLog, unit: 'rows/s' });
 
     // WMMSE in the loop: compute time of every decision (wall clock, measured by the twin).
     const wm = withOverrides(defaultScenario(), { slots: o.quick ? 300 : 1500, shadows: [], policy: 'wmmse' });
