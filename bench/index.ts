@@ -19,6 +19,7 @@ const GROUPS: Array<{ name: string; file: string; fn: string }> = [
   { name: 'sdp', file: './sdp.ts', fn: 'benchSdp' },
   { name: 'localization', file: './localization.ts', fn: 'benchLocalization' },
   { name: 'train-step', file: './train-step.ts', fn: 'benchTrainStep' },
+  { name: 'vfl', file: './vfl.ts', fn: 'benchVfl' },
   { name: 'analysis', file: './analysis.ts', fn: 'benchAnalysis' },
   { name: 'dashboard', file: './dashboard.ts', fn: 'benchDashboard' },
 ];

@@ -4,6 +4,7 @@
  * and memory over a long run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runScenario, type RunSummary } from '../src/app/run.ts';

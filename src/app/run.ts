@@ -6,6 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Twin } from '../sim/twin.ts';
+// Registers the learned policies (vfl, percell): they read model files, so they live outside the core.
+import '../learning/policies.ts';
 import type { SlotRecord, TwinEvent } from '../sim/events.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { RunStore, type RunStatus } from '../store/run-store.ts';
@@ -49,6 +51,8 @@ export interface RunSummary {
   scenario: string;
   policy: string;
   seed: number;
+  /** tfjs backend of learned policies ('none' when no learned policy ran). */
+  backend: string;
   slots: number;
   slotsLogged: number;
   wallS: number;
@@ -227,6 +231,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
     scenario: s.name,
     policy: s.policy.name,
     seed: s.seed,
+    backend: opts.backend ?? 'none',
     slots: twin.slotsCompleted,
     slotsLogged: store?.slotsWritten ?? 0,
     wallS,

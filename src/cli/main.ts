@@ -16,6 +16,7 @@ import { plainProgress } from './progress.ts';
 import { registerAnalysisCommands } from './analysis-commands.ts';
 import { registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { registerLocalizationCommands } from './localization-commands.ts';
+import { backendForScenario, registerTrainCommands } from './train-commands.ts';
 import { AnalysisInputError } from '../analysis/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,7 +66,7 @@ function defaultDbPath(name: string): string {
 
 function formatSummary(s: RunSummary): string {
   const lines = [
-    `run ${s.status}: ${s.scenario} · policy ${s.policy} · seed ${s.seed}`,
+    `run ${s.status}: ${s.scenario} · policy ${s.policy} · seed ${s.seed} · tfjs backend ${s.backend}`,
     `  slots         ${s.slots} (${s.slotsLogged} logged) in ${s.wallS.toFixed(2)} s wall · ${Math.round(s.slotsPerS)} slots/s`,
     `  R_c (mean)    ${s.rcMean.toFixed(4)} bit/s/Hz`,
     `  R_s (mean)    ${s.rsMean.toFixed(4)} bit/s/Hz`,
@@ -92,6 +93,7 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
   });
   const dbPath = (o.out as string | undefined) ?? defaultDbPath(loaded.scenario.name);
   if (existsSync(dbPath)) throw new UsageError(`--out ${dbPath}: the file exists; choose another name`);
+  const backend = await backendForScenario(loaded.scenario);
   mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
   const control = new RunControl(o.speed as number | undefined);
   const onSignal = () => control.stop();
@@ -100,12 +102,12 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
   const quiet = Boolean(o.quiet);
   if (!quiet) {
     console.log(
-      `isac-twin ${packageVersion()} · ${loaded.scenario.name} · policy ${loaded.scenario.policy.name} · seed ${loaded.scenario.seed} · ${loaded.scenario.durationSlots} slots → ${dbPath}`,
+      `isac-twin ${packageVersion()} · ${loaded.scenario.name} · policy ${loaded.scenario.policy.name} · seed ${loaded.scenario.seed} · tfjs backend ${backend} · ${loaded.scenario.durationSlots} slots → ${dbPath}`,
     );
   }
   const dashboard =
     !quiet && o.dashboard !== false && process.stdout.isTTY && process.stdin.isTTY
-      ? await withDashboard(loaded, control, dbPath, { backend: 'none' })
+      ? await withDashboard(loaded, control, dbPath, { backend })
       : undefined;
   try {
     const summary = await runScenario(
@@ -113,6 +115,7 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
       {
         dbPath,
         packageVersion: packageVersion(),
+        backend,
         speed: o.speed as number | undefined,
         attach: dashboard?.attach,
         onProgress: dashboard ? dashboard.onProgress : quiet ? undefined : plainProgress(),
@@ -137,8 +140,9 @@ function commandValidate(file: string): number {
   return 0;
 }
 
-function commandSnapshot(file: string, o: Record<string, unknown>): number {
+async function commandSnapshot(file: string, o: Record<string, unknown>): Promise<number> {
   const loaded = withOverrides(readScenario(file), { seed: o.seed as number | undefined, policy: o.policy as string | undefined });
+  await backendForScenario(loaded.scenario);
   const slot = o.slot as number;
   if (slot >= loaded.scenario.durationSlots) {
     throw new UsageError(`--slot ${slot}: the scenario lasts ${loaded.scenario.durationSlots} slots (0 … ${loaded.scenario.durationSlots - 1})`);
@@ -202,8 +206,8 @@ export function buildProgram(result: { code: number }): Command {
     .requiredOption('--out <file>', 'JSON file to write')
     .option('--seed <n>', 'seed', intOption(0))
     .addOption(policyOption())
-    .action((file, o) => {
-      result.code = commandSnapshot(file, o);
+    .action(async (file, o) => {
+      result.code = await commandSnapshot(file, o);
     });
   program
     .command('schema')
@@ -221,6 +225,7 @@ export function buildProgram(result: { code: number }): Command {
   registerAnalysisCommands(program, result);
   registerWatchCommand(program, result);
   registerLocalizationCommands(program, result);
+  registerTrainCommands(program, result);
   return program;
 }
 

@@ -87,6 +87,7 @@ export class RunStore {
   private nextId = 0;
   private inFlight: Promise<unknown> = Promise.resolve();
   private slotsLogged = 0;
+  private eventsLogged = 0;
   private rowsHint: Record<TableName, number>;
   runId = 0;
 
@@ -292,11 +293,12 @@ export class RunStore {
     const ev = this.tables.events;
     const o = ev.next();
     const d = ev.data;
-    d[o] = slot;
-    d[o + 1] = tUs / 1000;
-    d[o + 2] = ev.str(kind);
-    d[o + 3] = bs;
-    d[o + 4] = ev.str(JSON.stringify(rest));
+    d[o] = ++this.eventsLogged;
+    d[o + 1] = slot;
+    d[o + 2] = tUs / 1000;
+    d[o + 3] = ev.str(kind);
+    d[o + 4] = bs;
+    d[o + 5] = ev.str(JSON.stringify(rest));
   }
 
   /**

@@ -144,7 +144,9 @@ export const COLUMNS = {
     'infeasible',
     'decided_slot',
   ],
-  events: ['slot', 't_ms', 'kind', 'bs', 'detail'],
+  // `id` is numbered by the logger in event order (not by SQLite), so it never depends on the
+  // order in which the writer's statements happen to run.
+  events: ['id', 'slot', 't_ms', 'kind', 'bs', 'detail'],
 } as const;
 
 export type TableName = keyof typeof COLUMNS;

@@ -14,7 +14,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], {
 test('validate: a good scenario exits 0 with a one-line description', () => {
   const r = cli('validate', path.resolve('scenarios/default.yaml'));
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /valid · default · 3 BSs × 12 antennas · 6 users · 3 targets · policy mrt/);
+  assert.match(r.stdout, /valid · default · 3 BSs × 12 antennas · 6 users · 3 targets · policy vfl/);
 });
 
 test('bad input: one message with file, path and line, exit code 2, no database created', () => {
@@ -39,10 +39,10 @@ test('bad input: one message with file, path and line, exit code 2, no database 
   assert.not.ok(existsSync(path.join(dir, 'p.sqlite')));
 });
 
-test('run writes twin-runs/<time>-<name>.sqlite and prints a summary', () => {
+test('run writes twin-runs/<time>-<name>.sqlite and prints a summary (the shipped VFL models out of the box)', () => {
   const r = cli('run', path.resolve('scenarios/default.yaml'), '--slots', '150', '--quiet');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /run completed: default · policy mrt · seed 1/);
+  assert.match(r.stdout, /run completed: default · policy vfl · seed 1 · tfjs backend (wasm|tensorflow|cpu)/);
   const files = readdirSync(path.join(dir, 'twin-runs'));
   assert.equal(files.length, 1);
   assert.match(files[0], /^\d{8}-\d{6}-default\.sqlite$/);

@@ -1,8 +1,7 @@
 /**
- * End to end in a real pseudo-terminal (tmux): the default scenario runs with the dashboard
- * (test/dashboard/run-with-dashboard.ts, what `isac-twin run` does once its hook is wired), the
- * keys are typed into the pane, q stops it; then the database holds an `interrupted` run with
- * its slots. Skipped, saying so, when tmux is not installed (apt-get install -y tmux).
+ * End to end in a real pseudo-terminal (tmux): `isac-twin run` on the default scenario (with MRT
+ * acting) shows the dashboard, the keys are typed into the pane, q stops it; then the database
+ * holds an `interrupted` run with its slots. Skipped, saying so, when tmux is not installed (apt-get install -y tmux).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,7 +35,7 @@ if (!hasTmux) {
     const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-e2e-'));
     const db = path.join(dir, 'run.sqlite');
     const exitFile = path.join(dir, 'exit');
-    const cmd = `cd '${process.cwd()}' && env -u CI -u NODE_ENV TERM=xterm-256color node --import tsx test/dashboard/run-with-dashboard.ts scenarios/default.yaml --slots 30000 --speed 1 --out '${db}'; echo $? > '${exitFile}'; sleep 60`;
+    const cmd = `cd '${process.cwd()}' && env -u CI -u NODE_ENV TERM=xterm-256color node bin/isac-twin.js run scenarios/default.yaml --policy mrt --slots 30000 --speed 1 --out '${db}'; echo $? > '${exitFile}'; sleep 60`;
     try {
       assert.equal(tmux('new-session', '-d', '-s', 'dash', '-x', '100', '-y', '30', cmd).status, 0);
       let s = await until('the dashboard with the run in progress', (x) => /▶ running/.test(x) && /slot [1-9]\d{2,} \|/.test(x), 30_000);
@@ -59,7 +58,7 @@ if (!hasTmux) {
       assert.equal(readFileSync(exitFile, 'utf8').trim(), '130', 'exit code of an interrupted run');
       s = screen(40); // the summary lines pushed the header into the scrollback
       assert.ok(s.includes('■ interrupted'), s);
-      assert.match(s, /run interrupted: \d+ slots/);
+      assert.match(s, /run interrupted: default · policy mrt · seed 1/);
       const reader = await RunReader.open(db);
       try {
         const p = await reader.progress();

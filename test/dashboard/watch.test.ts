@@ -17,7 +17,7 @@ import { loadScenario, withOverrides } from '../../src/scenario/validate.ts';
 const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-watch-'));
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const scenario = (slots: number) => withOverrides(loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml'), { slots, shadows: [] });
+const scenario = (slots: number) => withOverrides(loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml'), { slots, shadows: [], policy: 'mrt' });
 
 const finished = path.join(dir, 'finished.sqlite');
 const records: SlotRecord[] = [];

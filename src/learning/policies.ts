@@ -1,0 +1,138 @@
+/**
+ * The learned policies `vfl` and `percell` (paper 000) in the twin: each BS runs its own trained
+ * MLP on its own latest (stale, noisy) local CSI at every decision.
+ *
+ * BS m's input is built from its view exactly as the training features (dataset.ts):
+ *   H̃_m = view.H[m, all users] · √(P_m/σ_c²)                (its last pilot report)
+ *   G̃_m = view.sens.g[t, m] · √(P_m/(N_R σ_s²)) for every target t (percell: own cell only)
+ * then scaled by the model's `featureScale`. The other cells' target angles in view.sens come from
+ * echo estimates the neighbouring BSs share over the backhaul (the policies set
+ * `needsSharedEchoes`; see Twin). Targets with no estimate yet contribute zeros. The output is
+ * normalised to P_m (eq. 11).
+ *
+ * This module reads model files (fs), so it lives outside the core; importing it registers the
+ * two policies. Inference uses the active tfjs backend when `initBackend` has run (fast), else
+ * plain JavaScript (the same numbers, ~10× slower).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { CArray } from '../phy/complex.ts';
+import type { Topology } from '../phy/network.ts';
+import { registerPolicy } from '../policies/registry.ts';
+import type { CsiView, DistributedPolicy, PolicyDefinition } from '../policies/types.ts';
+import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
+import { MlpRunner, readDenseLayers } from './inference.ts';
+import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
+
+export type Tf = typeof import('@tensorflow/tfjs');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Shipped models for scenarios/default.yaml. */
+export const DEFAULT_MODELS = { vfl: 'models/default-vfl-rho0.5', percell: 'models/default-percell-rho0.5' } as const;
+
+let inferenceTf: Tf | undefined;
+
+/** Makes the learned policies created from now on run on this tfjs (an initialised backend). */
+export function useInferenceBackend(tf: Tf | undefined): void {
+  inferenceTf = tf;
+}
+
+/** A model path as given → the directory: absolute, relative to the cwd, else to the package root. */
+export function resolveModelDir(p: string): string {
+  if (path.isAbsolute(p) || existsSync(p)) return p;
+  const fromRoot = path.join(ROOT, p);
+  return existsSync(fromRoot) ? fromRoot : p;
+}
+
+const fmtDims = (d: IsacDims) => `M=${d.numBs}, N_T=${d.numTxAnt}, N_R=${d.numRxAnt}, K=${d.usersPerCell}, J=${d.targetsPerCell}`;
+
+/** Why a model cannot run on this topology, or undefined. */
+export function modelProblem(method: 'vfl' | 'percell', modelPath: string, topo: Topology): string | undefined {
+  let meta: ModelMetadata;
+  try {
+    meta = readMetadata(resolveModelDir(modelPath));
+  } catch (e) {
+    return `${(e as Error).message}; train one with \`isac-twin train <scenario> --method ${method} --out ${modelPath}\``;
+  }
+  if (meta.method !== method) return `model ${modelPath} was trained with method ${meta.method}, not ${method}`;
+  let dims: IsacDims;
+  try {
+    dims = dimsOf(topo);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const a = meta.dims;
+  if (a.numBs !== dims.numBs || a.numTxAnt !== dims.numTxAnt || a.numRxAnt !== dims.numRxAnt || a.usersPerCell !== dims.usersPerCell || a.targetsPerCell !== dims.targetsPerCell) {
+    return `model ${modelPath} was trained for ${fmtDims(a)} but this scenario has ${fmtDims(dims)}: train a model for it with \`isac-twin train <scenario> --method ${method}\``;
+  }
+  return undefined;
+}
+
+/** A learned distributed policy with shared echoes. */
+export interface LearnedPolicy extends DistributedPolicy {
+  readonly needsSharedEchoes: true;
+  readonly meta: ModelMetadata;
+  /** Raw model of BS m (for benchmarks). */
+  readonly runners: MlpRunner[];
+}
+
+export function createLearnedPolicy(method: 'vfl' | 'percell', modelPath: string, topo: Topology, tf: Tf | undefined = inferenceTf): LearnedPolicy {
+  const problem = modelProblem(method, modelPath, topo);
+  if (problem) throw new Error(problem);
+  const dir = resolveModelDir(modelPath);
+  const meta = readMetadata(dir);
+  const d = meta.dims;
+  const local = meta.localFeatures === 'own-cell';
+  const runners = topo.servedUsers.map((_, m) => {
+    const { layers, leakyAlpha } = readDenseLayers(bsDir(dir, m));
+    return new MlpRunner(layers, leakyAlpha, tf);
+  });
+  const z = sizes(d);
+  const nt = topo.numTxAnt;
+  const x = new Float32Array(inputDim(d, local));
+  const hBuf = new Float64Array(2 * topo.numBs * z.numUsers * nt);
+  const gBuf = new Float64Array(2 * z.numTargets * topo.numBs * nt);
+  return {
+    name: method,
+    scope: 'distributed',
+    needsSharedEchoes: true,
+    meta,
+    runners,
+    decide(bs: number, view: CsiView): CArray {
+      // Only the rows BS bs uses are filled: H̃[bs, :, :] and G̃[:, bs, :].
+      const hs = Math.sqrt(topo.powerW[bs] / topo.noiseCommW);
+      const hOff = 2 * bs * z.numUsers * nt;
+      for (let i = 0; i < 2 * z.numUsers * nt; i++) hBuf[hOff + i] = view.H[hOff + i] * hs;
+      const gs = Math.sqrt(topo.powerW[bs] / (topo.numRxAnt * topo.noiseSensW));
+      const g = view.sens.g;
+      for (let t = 0; t < z.numTargets; t++) {
+        const off = 2 * (t * topo.numBs + bs) * nt;
+        const known = view.targetSlot[t] >= 0;
+        for (let i = 0; i < 2 * nt; i++) gBuf[off + i] = known ? g[off + i] * gs : 0;
+      }
+      localFeaturesInto(x, 0, d, bs, hBuf, 0, gBuf, 0, local, meta.featureScale);
+      const raw = runners[bs].run(x);
+      let p = 0;
+      for (let i = 0; i < raw.length; i++) p += raw[i] * raw[i];
+      const s = p > 0 ? Math.sqrt(topo.powerW[bs] / p) : 0;
+      const W = new Float64Array(raw.length);
+      for (let i = 0; i < raw.length; i++) W[i] = raw[i] * s;
+      return W;
+    },
+  };
+}
+
+const definition = (method: 'vfl' | 'percell', summary: string): PolicyDefinition =>
+  ({
+    name: method,
+    summary,
+    params: z.strictObject({ model: z.string().min(1).default(DEFAULT_MODELS[method]).describe('model directory (models/<name>)') }),
+    requires: (topo: Topology, p: { model: string }) => modelProblem(method, p.model, topo),
+    create: (p: { model: string }, topo: Topology) => createLearnedPolicy(method, p.model, topo),
+  }) as unknown as PolicyDefinition;
+
+registerPolicy(definition('vfl', 'each BS runs its VFL-trained MLP on its own stale CSI (paper 000); param model: models/<name>'));
+registerPolicy(definition('percell', 'each BS runs its per-cell-trained MLP on its own cell’s CSI (per-cell DL baseline)'));

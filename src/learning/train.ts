@@ -1,0 +1,317 @@
+/**
+ * Training loop of the VFL and per-cell beamformers: epochs over a shuffled training set, one
+ * VFL iteration per batch (vfl.ts), validation after every epoch on a held-out part of the
+ * training set (the last `validationShare`), early stopping on the validation loss, and a
+ * checkpoint after every epoch (models + Adam state + metadata), so an interrupted run resumes at
+ * the next epoch with the same shuffles and dropout masks. The best epoch's models are kept.
+ *
+ * Seeds: shuffle stream 'vfl:shuffle:<epoch>', dropout streams 'vfl:dropout:<bs>:<epoch>', weights
+ * 'learning.mlp.init' of seed + bs (createMlp).
+ */
+import type { Sequential, Tensor } from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createMlp } from './mlp.ts';
+import { featureScale, inputDim, localFeatureMatrix, outputDim, sizes, type IsacDataset } from './dataset.ts';
+import { BsParty, CentralServer, bytesPerBsPerSample, paperUnitsPerSample } from './vfl.ts';
+import {
+  bsDir,
+  loadLayersModel,
+  loadOptimizer,
+  readMetadata,
+  removeDir,
+  saveLayersModel,
+  saveOptimizer,
+  writeMetadata,
+  type CurvePoint,
+  type ModelMetadata,
+} from './model-store.ts';
+import { streamFor } from '../phy/random.ts';
+
+export type Tf = typeof import('@tensorflow/tfjs');
+
+export interface TrainOptions {
+  method: 'vfl' | 'percell';
+  rho: number;
+  epochs: number;
+  batchSize?: number;
+  learningRate?: number;
+  weightDecay?: number;
+  hiddenDims?: number[];
+  dropout?: number;
+  leakyAlpha?: number;
+  seed: number;
+  /** Share of the training set held out for validation (default 0.1). */
+  validationShare?: number;
+  /** Epochs without validation improvement before stopping (default 5). */
+  patience?: number;
+  /** Output directory models/<name>; checkpoints go there. */
+  outDir: string;
+  /** Resume from a checkpoint in outDir when there is one (default true). */
+  resume?: boolean;
+  backend: string;
+  scenario: string;
+  scenarioHash: string;
+  onBatch?: (p: TrainProgress) => void;
+  onEpoch?: (p: CurvePoint, meta: ModelMetadata) => void;
+  /** Polled between batches; true stops after checkpointing the last full epoch. */
+  shouldStop?: () => boolean;
+  /** Monotonic clock in seconds for training times and samples/s (injected: tests pass a fake). */
+  clockS: () => number;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  samplesPerS: number;
+  valRc: number;
+  valRs: number;
+  bytes: number;
+}
+
+export interface TrainResult {
+  meta: ModelMetadata;
+  stopped: 'finished' | 'early-stopping' | 'interrupted';
+  bytesExchanged: number;
+}
+
+interface Split {
+  x: Float32Array[];
+  H: Float32Array;
+  G: Float32Array;
+  I: Float32Array;
+  n: number;
+}
+
+function sliceSplit(ds: IsacDataset, xs: Float32Array[], start: number, n: number, inDim: number): Split {
+  const z = sizes(ds.dims);
+  return {
+    x: xs.map((x) => x.subarray(start * inDim, (start + n) * inDim)),
+    H: ds.H.subarray(start * z.h, (start + n) * z.h),
+    G: ds.G.subarray(start * z.g, (start + n) * z.g),
+    I: ds.I.subarray(start * z.i, (start + n) * z.i),
+    n,
+  };
+}
+
+/** Gathers rows `idx` of a row-major matrix with `width` columns. */
+function gatherRows(src: Float32Array, idx: ArrayLike<number>, width: number): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  for (let r = 0; r < idx.length; r++) out.set(src.subarray(idx[r] * width, (idx[r] + 1) * width), r * width);
+  return out;
+}
+
+/** Per-party local tensors for a batch of sample indices. */
+function batchTensors(tf: Tf, ds: IsacDataset, split: Split, idx: ArrayLike<number>, inDim: number) {
+  const d = ds.dims;
+  const z = sizes(d);
+  const nt2 = 2 * d.numTxAnt;
+  const B = idx.length;
+  const H = tf.tensor4d(gatherRows(split.H, idx, z.h), [B, d.numBs, z.numUsers, nt2]);
+  const G = tf.tensor4d(gatherRows(split.G, idx, z.g), [B, z.numTargets, d.numBs, nt2]);
+  const I = tf.tensor4d(gatherRows(split.I, idx, z.i), [B, z.numTargets, d.targetsPerCell, nt2]);
+  const J = d.targetsPerCell;
+  const locals = Array.from({ length: d.numBs }, (_, m) => ({
+    x: tf.tensor2d(gatherRows(split.x[m], idx, inDim), [B, inDim]),
+    H: tf.squeeze(tf.slice(H, [0, m, 0, 0], [B, 1, z.numUsers, nt2]), [1]),
+    G: tf.squeeze(tf.slice(G, [0, 0, m, 0], [B, z.numTargets, 1, nt2]), [2]),
+    I: tf.slice(I, [0, m * J, 0, 0], [B, J, J, nt2]),
+  }));
+  return { H, G, I, locals };
+}
+
+/**
+ * Validation: mean R_c and R_s (true network metrics) over a split, in chunks, and the loss the
+ * method trains on (per-cell: its own per-cell loss, so early stopping uses no inter-cell
+ * information either).
+ */
+export function evaluateParties(tf: Tf, ds: IsacDataset, split: Split, parties: BsParty[], server: CentralServer, inDim: number) {
+  let rcSum = 0;
+  let rsSum = 0;
+  let lossSum = 0;
+  const chunk = 500;
+  for (let s = 0; s < split.n; s += chunk) {
+    const idx = Array.from({ length: Math.min(chunk, split.n - s) }, (_, i) => s + i);
+    const t = batchTensors(tf, ds, split, idx, inDim);
+    const Ws = parties.map((p, m) => p.forward(t.locals[m].x));
+    const { rc, rs } = server.rates({ H: t.H, G: t.G, I: t.I }, Ws);
+    for (let i = 0; i < rc.length; i++) {
+      rcSum += rc[i];
+      rsSum += rs[i];
+    }
+    if (!server.interCell) {
+      const own = server.rates({ H: t.H, G: t.G, I: t.I }, Ws, false);
+      for (let i = 0; i < rc.length; i++) lossSum -= server.rho * own.rc[i] + (1 - server.rho) * own.rs[i];
+    }
+    tf.dispose([...Ws, t.H, t.G, t.I, ...t.locals.flatMap((l) => [l.x, l.H, l.G, l.I])]);
+  }
+  const rc = rcSum / split.n;
+  const rs = rsSum / split.n;
+  return { rc, rs, loss: server.interCell ? -(server.rho * rc + (1 - server.rho) * rs) : lossSum / split.n };
+}
+
+/** Trains (or resumes) the per-BS models; writes models/<name>/ as it goes. */
+export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions): Promise<TrainResult> {
+  const d = train.dims;
+  const local = opts.method === 'percell';
+  const inDim = inputDim(d, local);
+  const outDim = outputDim(d);
+  const hiddenDims = opts.hiddenDims ?? [512, 512, 512, 512];
+  const batchSize = opts.batchSize ?? 128;
+  const patience = opts.patience ?? 5;
+  const nVal = Math.max(1, Math.round(train.numSamples * (opts.validationShare ?? 0.1)));
+  const nTrain = train.numSamples - nVal;
+  const scale = featureScale(train);
+  const xs = Array.from({ length: d.numBs }, (_, m) => localFeatureMatrix(train, m, local, scale));
+  const trainSplit = sliceSplit(train, xs, 0, nTrain, inDim);
+  const valSplit = sliceSplit(train, xs, nTrain, nVal, inDim);
+  const ckpt = path.join(opts.outDir, 'checkpoint');
+  const bytes = bytesPerBsPerSample(d);
+
+  let meta: ModelMetadata = {
+    format: 'isac-twin/learned-beamformer',
+    version: 1,
+    method: opts.method,
+    rho: opts.rho,
+    scenario: opts.scenario,
+    scenarioHash: opts.scenarioHash,
+    dims: d,
+    localFeatures: local ? 'own-cell' : 'network',
+    inputDim: inDim,
+    outputDim: outDim,
+    hiddenDims,
+    leakyAlpha: opts.leakyAlpha ?? 0.2,
+    dropout: opts.dropout ?? 0.15,
+    featureScale: scale,
+    backend: opts.backend,
+    seed: opts.seed,
+    trainSamples: nTrain,
+    validationSamples: nVal,
+    batchSize,
+    learningRate: opts.learningRate ?? 1e-4,
+    weightDecay: opts.weightDecay ?? 1e-6,
+    epochsDone: 0,
+    bestEpoch: 0,
+    finished: false,
+    curve: [],
+    createdAt: new Date().toISOString(),
+    trainingTimeS: 0,
+    bytesPerBsPerSample: { ...(local ? { upload: 0, download: 0 } : bytes), paperComplexUnits: paperUnitsPerSample(d) },
+  };
+
+  // Models: fresh, or the last checkpoint.
+  let models: Sequential[];
+  const resuming = (opts.resume ?? true) && existsSync(path.join(ckpt, 'metadata.json'));
+  if (resuming) {
+    meta = readMetadata(ckpt);
+    if (meta.method !== opts.method || meta.rho !== opts.rho || meta.inputDim !== inDim) {
+      throw new Error(`${ckpt}: the checkpoint is for ${meta.method} ρ=${meta.rho}; remove it or choose another --out`);
+    }
+    models = [];
+    for (let m = 0; m < d.numBs; m++) models.push((await loadLayersModel(tf, bsDir(ckpt, m))) as Sequential);
+  } else {
+    models = Array.from({ length: d.numBs }, (_, m) =>
+      createMlp(tf, { inputDim: inDim, hiddenDims, outputDim: outDim, leakyAlpha: meta.leakyAlpha, dropout: meta.dropout, seed: opts.seed + m }),
+    );
+  }
+  const parties = models.map((model, m) => new BsParty(tf, model, { bs: m, learningRate: meta.learningRate, weightDecay: meta.weightDecay, seed: opts.seed }));
+  if (resuming) for (const p of parties) await loadOptimizer(tf, p.optimizer, path.join(bsDir(ckpt, p.bs), 'adam'));
+  const server = new CentralServer(tf, d, opts.rho, !local);
+
+  const batches = Math.floor(nTrain / batchSize);
+  let best = meta.curve.length ? Math.min(...meta.curve.map((c) => c.valLoss)) : Infinity;
+  let sinceBest = meta.curve.length ? meta.curve.length - 1 - meta.curve.findIndex((c) => c.valLoss === best) : 0;
+  let bytesExchanged = 0;
+  let stopped: TrainResult['stopped'] = 'finished';
+  const t0 = opts.clockS() - meta.trainingTimeS;
+  let last = meta.curve.at(-1);
+
+  for (let epoch = meta.epochsDone; epoch < opts.epochs; epoch++) {
+    const tEpoch = opts.clockS();
+    const rng = streamFor(opts.seed, `vfl:shuffle:${epoch}`);
+    const order = Int32Array.from({ length: nTrain }, (_, i) => i);
+    for (let i = nTrain - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    parties.forEach((p) => p.reseed(opts.seed, epoch));
+    let lossSum = 0;
+    for (let b = 0; b < batches; b++) {
+      if (opts.shouldStop?.()) {
+        stopped = 'interrupted';
+        break;
+      }
+      const idx = order.subarray(b * batchSize, (b + 1) * batchSize);
+      const t = batchTensors(tf, train, trainSplit, idx, inDim);
+      const uploads = parties.map((p, m) => p.upload(t.locals[m].x, t.locals[m], !local));
+      const { loss, downloads } = server.step(uploads);
+      parties.forEach((p, m) => p.update(t.locals[m].x, downloads[m]));
+      bytesExchanged += uploads.reduce((s, u) => s + u.bytes, 0) + downloads.reduce((s, g) => s + g.bytes, 0);
+      tf.dispose([...uploads.map((u) => u.W), ...downloads.map((g) => g.dW), t.H, t.G, t.I, ...t.locals.flatMap((l) => [l.x, l.H, l.G, l.I])]);
+      lossSum += loss;
+      const el = opts.clockS() - tEpoch;
+      opts.onBatch?.({
+        epoch,
+        epochs: opts.epochs,
+        batch: b + 1,
+        batches,
+        loss,
+        samplesPerS: ((b + 1) * batchSize) / Math.max(el, 1e-9),
+        valRc: last?.valRc ?? NaN,
+        valRs: last?.valRs ?? NaN,
+        bytes: bytesExchanged,
+      });
+    }
+    if (stopped === 'interrupted') break;
+    const trainS = opts.clockS() - tEpoch;
+    const val = evaluateParties(tf, train, valSplit, parties, server, inDim);
+    const point: CurvePoint = {
+      epoch: epoch + 1,
+      trainLoss: lossSum / batches,
+      valLoss: val.loss,
+      valRc: val.rc,
+      valRs: val.rs,
+      samplesPerS: (batches * batchSize) / trainS,
+      wallS: opts.clockS() - t0,
+    };
+    last = point;
+    meta.curve.push(point);
+    meta.epochsDone = epoch + 1;
+    meta.trainingTimeS = opts.clockS() - t0;
+    const improved = val.loss < best - 1e-6;
+    if (improved) {
+      best = val.loss;
+      sinceBest = 0;
+      meta.bestEpoch = epoch + 1;
+      for (const p of parties) await saveLayersModel(tf, p.model, bsDir(opts.outDir, p.bs));
+    } else {
+      sinceBest++;
+    }
+    // checkpoint: current models, Adam state, metadata
+    for (const p of parties) {
+      await saveLayersModel(tf, p.model, bsDir(ckpt, p.bs));
+      await saveOptimizer(p.optimizer, path.join(bsDir(ckpt, p.bs), 'adam'));
+    }
+    writeMetadata(ckpt, meta);
+    writeMetadata(opts.outDir, meta);
+    opts.onEpoch?.(point, meta);
+    if (sinceBest >= patience) {
+      stopped = 'early-stopping';
+      break;
+    }
+  }
+  if (stopped !== 'interrupted') {
+    meta.finished = true;
+    meta.trainingTimeS = opts.clockS() - t0;
+    writeMetadata(opts.outDir, meta);
+    removeDir(ckpt);
+  }
+  parties.forEach((p) => p.dispose());
+  models.forEach((m) => m.dispose());
+  return { meta, stopped, bytesExchanged };
+}
+
+export type { Tensor };
