@@ -35,7 +35,15 @@ for (const g of GROUPS) {
   if (!existsSync(new URL(g.file, import.meta.url))) continue;
   const mod = (await import(g.file)) as Record<string, (o: { quick: boolean }) => Promise<BenchRow[]>>;
   const t0 = performance.now();
-  const rows = await mod[g.fn]({ quick });
+  let rows: BenchRow[];
+  try {
+    rows = await mod[g.fn]({ quick });
+  } catch (e) {
+    // One broken group must not hide the others' numbers.
+    console.log(`\n${g.name}: FAILED — ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+    continue;
+  }
   console.log(`\n${g.name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   for (const r of rows) {
     const target = r.target ? `  target ${r.target}` : '';
