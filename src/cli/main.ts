@@ -2,7 +2,7 @@
  * The `isac-twin` command. Exit codes: 0 success, 1 a run failed, 2 bad input (scenario or
  * command line; nothing is written), 130 interrupted (the run is kept, marked `interrupted`).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,9 @@ import { takeSnapshot } from '../app/snapshot.ts';
 import { policyDefinition, policyNames } from '../policies/registry.ts';
 import { ScenarioError } from '../scenario/load.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
-import { loadScenario, withOverrides, type LoadedScenario } from '../scenario/validate.ts';
+import { withOverrides } from '../scenario/validate.ts';
 import { plainProgress } from './progress.ts';
+import { intOption, positiveNumber, readScenario } from './args.ts';
 import { registerAnalysisCommands } from './analysis-commands.ts';
 import { registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { registerLocalizationCommands } from './localization-commands.ts';
@@ -29,32 +30,6 @@ export function packageVersion(): string {
 const BAD_INPUT = 2;
 
 class UsageError extends Error {}
-
-function intOption(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}"`);
-    return n;
-  };
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-}
-
-/** Reads and validates a scenario file; every problem is a ScenarioError. */
-export function readScenario(file: string): LoadedScenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ScenarioError(file, [], undefined, undefined, code === 'ENOENT' ? 'no such file' : `cannot read (${code})`);
-  }
-  return loadScenario(text, file);
-}
 
 function defaultDbPath(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

@@ -10,7 +10,6 @@
 import type { Command } from 'commander';
 import type { Scenario } from '../scenario/schema.ts';
 import { InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
@@ -19,31 +18,12 @@ import { registerFastGradients } from '../learning/fast-gradients.ts';
 import { cachedDataset, scenarioHash } from '../learning/dataset.ts';
 import { useInferenceBackend } from '../learning/policies.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
-import { ScenarioError } from '../scenario/load.ts';
-import { loadScenario, type LoadedScenario } from '../scenario/validate.ts';
-
-function intOpt(min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${v}"`);
-    return n;
-  };
-}
+import { intOption, readScenario } from './args.ts';
 
 function rhoOpt(v: string): number {
   const n = Number(v);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected ρ in [0, 1], got "${v}"`);
   return n;
-}
-
-function readScenarioFile(file: string): LoadedScenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ScenarioError(file, [], undefined, undefined, `cannot read (${(e as NodeJS.ErrnoException).code})`);
-  }
-  return loadScenario(text, file);
 }
 
 /** Initialises tfjs (preferred or best available), with the fast gradients; prints the backend. */
@@ -123,7 +103,7 @@ interface TrainCliOptions {
 }
 
 async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
-  const loaded = readScenarioFile(file);
+  const loaded = readScenario(file);
   const s = loaded.scenario;
   const { tf, name: backend } = await startBackend(o.backend);
   const seed = o.seed ?? s.seed;
@@ -203,13 +183,13 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .argument('<scenario>', 'scenario YAML file')
     .addOption(new Option('--method <m>', 'vfl (global loss over the backhaul) or percell (own cell only)').choices(['vfl', 'percell']).default('vfl'))
     .option('--rho <ρ>', 'objective weight ρ of ρR_c + (1−ρ)R_s', rhoOpt, 0.99)
-    .option('--epochs <n>', 'maximum epochs', intOpt(1), 30)
-    .option('--train-samples <n>', 'training samples (10 % held out for validation)', intOpt(2), 20000)
-    .option('--test-samples <n>', 'test samples', intOpt(1), 2000)
-    .option('--batch <n>', 'batch size', intOpt(1), 128)
-    .option('--patience <n>', 'early stopping: epochs without validation improvement', intOpt(1), 5)
-    .option('--hidden <n...>', 'hidden layer widths (default 512 512 512 512)', (v: string, acc: number[] | undefined) => [...(acc ?? []), intOpt(1)(v)])
-    .option('--seed <n>', 'dataset and training seed (default: the scenario seed)', intOpt(0))
+    .option('--epochs <n>', 'maximum epochs', intOption(1), 30)
+    .option('--train-samples <n>', 'training samples (10 % held out for validation)', intOption(2), 20000)
+    .option('--test-samples <n>', 'test samples', intOption(1), 2000)
+    .option('--batch <n>', 'batch size', intOption(1), 128)
+    .option('--patience <n>', 'early stopping: epochs without validation improvement', intOption(1), 5)
+    .option('--hidden <n...>', 'hidden layer widths (default 512 512 512 512)', (v: string, acc: number[] | undefined) => [...(acc ?? []), intOption(1)(v)])
+    .option('--seed <n>', 'dataset and training seed (default: the scenario seed)', intOption(0))
     .option('--out <dir>', 'model directory (default models/<scenario>-<method>-rho<ρ>)')
     .option('--fresh', 'ignore a checkpoint in --out and start over')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
@@ -223,12 +203,12 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--out <dir>', 'output directory', 'docs/figures')
     .option('--scenario <file>', 'scenario the models were trained on', 'scenarios/default.yaml')
     .option('--models <dir>', 'model directory', 'models')
-    .option('--test-samples <n>', 'test samples', intOpt(1), 2000)
+    .option('--test-samples <n>', 'test samples', intOption(1), 2000)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
     .action(async (which: string, o: { out: string; scenario: string; models: string; testSamples: number; backend?: string }) => {
       if (which !== 'vfl') throw new InvalidArgumentError(`unknown figure set "${which}" (known: vfl)`);
       const { writeVflFigures } = await import('../learning/figures.ts');
       const { tf } = await startBackend(o.backend);
-      result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario, readScenario: readScenarioFile });
+      result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario, readScenario: readScenario });
     });
 }
