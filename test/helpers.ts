@@ -4,6 +4,8 @@ import { czeros, type CArray } from '../src/phy/complex.ts';
 import { streamFor, type Rng } from '../src/phy/random.ts';
 import type { Topology } from '../src/phy/network.ts';
 import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
+import type { SlotRecord, TwinEvent } from '../src/sim/events.ts';
+import { Twin } from '../src/sim/twin.ts';
 
 /** |a − b| ≤ tol·max(1, |b|). */
 export function close(actual: number, expected: number, tol = 1e-9, what = ''): void {
@@ -54,4 +56,15 @@ export const testRng = (name: string, seed = 7): Rng => streamFor(seed, name);
 /** Loads an inline YAML scenario (defaults for everything not given). */
 export function scenario(yaml: string, file = 'inline.yaml'): LoadedScenario {
   return loadScenario(yaml, file);
+}
+
+/** Runs an inline scenario for `slots` slots, recording every slot record and event (exact traces). */
+export function record(yaml: string, slots = 60) {
+  const twin = new Twin(scenario(yaml));
+  const records: SlotRecord[] = [];
+  const events: TwinEvent[] = [];
+  twin.slots$.subscribe((r) => records.push(r));
+  twin.events$.subscribe((e) => events.push(e));
+  twin.runSlots(slots);
+  return { twin, records, events };
 }

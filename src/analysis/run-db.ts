@@ -7,6 +7,7 @@
  * read as far as it is committed, with a note saying so. Every SQLite error that means "this
  * file is damaged" becomes an AnalysisInputError naming the file.
  */
+import type { RunsRow } from '../store/schema.ts';
 import { closeDb, exec, openDb, all, get, type Db } from '../store/db.ts';
 import { SCHEMA_VERSION } from '../store/schema.ts';
 import { VIEWS_SQL } from '../store/views.ts';
@@ -146,29 +147,6 @@ function checkFile(file: string): void {
   }
 }
 
-interface RunRow {
-  run_id: number;
-  name: string;
-  scenario_file: string;
-  scenario_yaml: string;
-  resolved_json: string;
-  seed: number;
-  policy: string;
-  shadows_json: string;
-  package_version: string;
-  backend: string;
-  status: RunStatus;
-  error: string | null;
-  started_at: string;
-  ended_at: string | null;
-  slot_ms: number;
-  duration_slots: number;
-  slots_done: number;
-  log_every: number;
-  num_bs: number;
-  num_users: number;
-  num_targets: number;
-}
 
 export class RunDb {
   private readonly extra: Db[] = [];
@@ -240,7 +218,7 @@ export class RunDb {
       const missing = cols.filter((c) => !have.includes(c));
       if (missing.length) throw new AnalysisInputError(file, `not a complete run database: table ${table} lacks column ${missing.join(', ')}`);
     }
-    const runs = await all<RunRow>(db, 'SELECT * FROM runs ORDER BY run_id');
+    const runs = await all<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id');
     if (runs.length === 0) throw new AnalysisInputError(file, 'no run recorded (the runs table is empty)');
     if (runs.length > 1) throw new AnalysisInputError(file, `holds ${runs.length} runs; a run database holds one`);
     const r = runs[0];

@@ -4,6 +4,7 @@
  * that has its `slots` row has all its other rows too: ranges are bounded by a slot read from
  * `slots` first, and later commits only add rows beyond it.
  */
+import type { RunsRow } from '../store/schema.ts';
 import type { TwinEvent } from '../sim/events.ts';
 import { all, closeDb, get, openDb, type Db } from '../store/db.ts';
 import type { RunStatus } from '../store/run-store.ts';
@@ -14,25 +15,6 @@ export class WatchError extends Error {
   override name = 'WatchError';
 }
 
-interface RunRow {
-  run_id: number;
-  name: string;
-  policy: string;
-  seed: number;
-  backend: string;
-  status: RunStatus;
-  error: string | null;
-  slot_ms: number;
-  duration_slots: number;
-  slots_done: number;
-  log_every: number;
-  num_bs: number;
-  num_users: number;
-  num_targets: number;
-  topology_json: string;
-  shadows_json: string;
-  resolved_json: string;
-}
 
 export interface RunProgress {
   status: RunStatus;
@@ -61,7 +43,7 @@ export class RunReader {
       db.configure('busyTimeout', 2000);
       const kind = await get<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'kind'").catch(() => undefined);
       if (kind?.value !== 'isac-twin-run') throw new WatchError(`${file}: not an isac-twin run database`);
-      const row = await get<RunRow>(db, 'SELECT * FROM runs ORDER BY run_id DESC LIMIT 1');
+      const row = await get<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id DESC LIMIT 1');
       if (!row) throw new WatchError(`${file}: the database holds no run yet`);
       const topo = JSON.parse(row.topology_json) as { bsPosM: number[]; cellRadiusM: number; userBs: number[]; targetBs: number[] };
       const resolved = JSON.parse(row.resolved_json) as { timing?: { csiFeedbackDelayMs?: number } };

@@ -68,6 +68,21 @@ type SolverParams = { tolerance: number; maxIterations: number };
 
 const sdpOptions = (p: SolverParams) => ({ tolFeas: p.tolerance, tolGap: p.tolerance, maxIterations: p.maxIterations });
 
+/** Options of an SINR-constrained design (crlb-sdp, beampattern): they differ only in the objective. */
+function constrainedDesign(
+  p: z.output<typeof crlbParams>,
+  objective: DesignOptions['objective'],
+): (inst: DesignInstance, ctx: DecisionContext) => DesignOptions {
+  return (_inst, ctx) => ({
+    objective,
+    sinrMin: dbToLinear(p.sinrDb),
+    sdp: sdpOptions(p),
+    rankOneThreshold: p.rankOneThreshold,
+    randomizationSamples: p.randomizationSamples,
+    randn: () => ctx.rng.normal(),
+  });
+}
+
 const requiresLocalization = (name: string) => (topo: Topology) =>
   topo.localization ? undefined : `${name} needs a localization: section in the scenario (TMTs and localised targets)`;
 
@@ -116,19 +131,7 @@ export const crlbSdp: PolicyDefinition<typeof crlbParams> = {
   nested: ['fallback'],
   requires: requiresLocalization('crlb-sdp'),
   create: (p, _topo, resolve) =>
-    designPolicy(
-      'crlb-sdp',
-      (_inst, ctx) => ({
-        objective: { kind: 'crlb' },
-        sinrMin: dbToLinear(p.sinrDb),
-        sdp: sdpOptions(p),
-        rankOneThreshold: p.rankOneThreshold,
-        randomizationSamples: p.randomizationSamples,
-        randn: () => ctx.rng.normal(),
-      }),
-      p.epsilon,
-      resolve(p.fallback),
-    ),
+    designPolicy('crlb-sdp', constrainedDesign(p, { kind: 'crlb' }), p.epsilon, resolve(p.fallback)),
 };
 
 const beampatternParams = z.strictObject({
@@ -146,14 +149,7 @@ export const beampattern: PolicyDefinition<typeof beampatternParams> = {
   create: (p, _topo, resolve) =>
     designPolicy(
       'beampattern',
-      (_inst, ctx) => ({
-        objective: { kind: 'beampattern', mainLobeDeg: p.mainLobeDeg, gridDeg: p.gridDeg },
-        sinrMin: dbToLinear(p.sinrDb),
-        sdp: sdpOptions(p),
-        rankOneThreshold: p.rankOneThreshold,
-        randomizationSamples: p.randomizationSamples,
-        randn: () => ctx.rng.normal(),
-      }),
+      constrainedDesign(p, { kind: 'beampattern', mainLobeDeg: p.mainLobeDeg, gridDeg: p.gridDeg }),
       p.epsilon,
       resolve(p.fallback),
     ),

@@ -117,6 +117,32 @@ CREATE INDEX IF NOT EXISTS events_by_slot ON events (slot);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, slot);
 `;
 
+/** A row of `runs` as the sqlite3 driver returns it (readers: analysis, dashboard). */
+export interface RunsRow {
+  run_id: number;
+  name: string;
+  scenario_file: string;
+  scenario_yaml: string;
+  resolved_json: string;
+  topology_json: string;
+  seed: number;
+  policy: string;
+  shadows_json: string;
+  package_version: string;
+  backend: string;
+  status: 'running' | 'completed' | 'interrupted' | 'failed';
+  error: string | null;
+  started_at: string;
+  ended_at: string | null;
+  slot_ms: number;
+  duration_slots: number;
+  slots_done: number;
+  log_every: number;
+  num_bs: number;
+  num_users: number;
+  num_targets: number;
+}
+
 /** Column lists of the per-slot tables, in insert order. */
 export const COLUMNS = {
   slots: ['slot', 't_ms', 'rc', 'rs', 'objective'],

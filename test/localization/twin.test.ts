@@ -17,7 +17,7 @@ import { steeringTowards } from '../../src/phy/localization.ts';
 import { ScenarioError } from '../../src/scenario/load.ts';
 import type { SlotRecord, TwinEvent } from '../../src/sim/events.ts';
 import { Twin } from '../../src/sim/twin.ts';
-import { close, scenario } from '../helpers.ts';
+import { close, record, scenario } from '../helpers.ts';
 
 /** Paper 003's geometry, N_t = 8, K = 2 per cell, a design every 20 slots. */
 const SMALL = `
@@ -52,16 +52,6 @@ localization:
   zeta: { model: block, coherenceSlots: 10 }
   estimate: { periodSlots: 1, delayMs: 1, gateM: 1 }
 `;
-
-function record(yaml: string, slots = 60) {
-  const twin = new Twin(scenario(yaml));
-  const records: SlotRecord[] = [];
-  const events: TwinEvent[] = [];
-  twin.slots$.subscribe((r) => records.push(r));
-  twin.events$.subscribe((e) => events.push(e));
-  twin.runSlots(slots);
-  return { twin, records, events };
-}
 
 const all = <T>(file: string, sql: string): Promise<T[]> =>
   new Promise((resolve, reject) => {

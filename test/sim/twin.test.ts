@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { norm2 } from '../../src/phy/complex.ts';
 import type { SlotRecord, TwinEvent } from '../../src/sim/events.ts';
 import { Twin } from '../../src/sim/twin.ts';
-import { scenario } from '../helpers.ts';
+import { record, scenario } from '../helpers.ts';
 
 const BASE = `
 name: t
@@ -17,16 +17,6 @@ timing:
   csiFeedbackDelayMs: 3
   backhaul: { delayMs: 2, jitterMs: 0 }
 `;
-
-function record(yaml: string, slots = 60) {
-  const twin = new Twin(scenario(yaml));
-  const records: SlotRecord[] = [];
-  const events: TwinEvent[] = [];
-  twin.slots$.subscribe((r) => records.push(r));
-  twin.events$.subscribe((e) => events.push(e));
-  twin.runSlots(slots);
-  return { twin, records, events };
-}
 
 test('CSI reports arrive exactly feedback delay after the pilot; backhaul exactly delay later', () => {
   const { events } = record(BASE);
