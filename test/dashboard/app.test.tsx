@@ -10,6 +10,15 @@ import { testInfo, testSlot } from './fixtures.ts';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `pred()` holds (React redraws on a later tick, later still on a loaded machine), or fails. */
+async function until(pred: () => boolean, what: () => string): Promise<void> {
+  for (let t = 0; t < 5000; t += 5) {
+    if (pred()) return;
+    await tick(5);
+  }
+  assert.unreachable(what());
+}
+
 /** Waits until the last frame satisfies `pred` (React redraws on a later tick), or fails with it. */
 async function frameWhere(lastFrame: () => string | undefined, pred: (f: string) => boolean, what: string): Promise<string> {
   for (let t = 0; t < 2000; t += 5) {
@@ -101,9 +110,9 @@ test('watch keys: arrows and home / end scrub (only when the controls can)', asy
   const scrubs: string[] = [];
   const { stdin } = render(<Dashboard view={model().view()} controls={{ ...c, scrub: (to) => scrubs.push(to) }} kind="watch" />);
   await tick();
-  for (const k of ['\u001b[D', '\u001b[C', '\u001b[1;2D', '[', ']', '\u001b[H', '\u001b[F']) {
+  for (const [i, k] of ['\u001b[D', '\u001b[C', '\u001b[1;2D', '[', ']', '\u001b[H', '\u001b[F'].entries()) {
     stdin.write(k);
-    await tick(5);
+    await until(() => scrubs.length > i, () => `key ${JSON.stringify(k)} did not scrub: ${scrubs}`);
   }
   assert.equal(scrubs, ['back', 'forward', 'back-far', 'back-far', 'forward-far', 'start', 'end']);
 });
@@ -131,12 +140,12 @@ test('80 × 24 and resizing: the live region follows the terminal size', async (
   assert.ok(lines.every((l) => l.length <= 80));
   assert.ok(lines.some((l) => l.startsWith('u3    1     -10.0')), 'the users still fit at 80×24');
   term.stdout.resize(120, 40);
-  await tick(20);
+  await until(() => frame().length === 39, () => `after 120×40: ${frame().length} lines`);
   lines = frame();
   assert.equal(lines.length, 39);
   assert.ok(lines.some((l) => l.length > 100), 'wider lines after the resize');
   term.stdout.resize(60, 20);
-  await tick(20);
+  await until(() => frame().length === 19, () => `after 60×20: ${frame().length} lines`);
   lines = frame();
   assert.equal(lines.length, 19);
   assert.ok(lines.every((l) => l.length <= 60));
@@ -147,8 +156,8 @@ test('without a terminal on stdin the screen still draws (keys off, no raw-mode 
   const term = fakeTerminal(100, 30, true);
   Object.defineProperty(term.stdin, 'isTTY', { value: false });
   const inst = inkRender(<Dashboard view={model().view()} controls={spyControls()} />, { ...term.streams, debug: true, patchConsole: false, exitOnCtrlC: false });
-  await tick(10);
-  assert.ok(strip(term.stdout.frames.at(-1)!).includes('u1    0      20.0   2.50        9'));
+  const drawn = () => strip(term.stdout.frames.at(-1) ?? '').includes('u1    0      20.0   2.50        9');
+  await until(drawn, () => `not drawn:\n${strip(term.stdout.frames.at(-1) ?? '')}`);
   inst.unmount();
 });
 

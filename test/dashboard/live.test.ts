@@ -90,11 +90,16 @@ test('p pauses the run and p resumes it; + / − set a pace', async () => {
       term.stdin.type('p');
       pausedAt = k;
       assert.ok(control.paused);
-      // While paused the loop waits: resume a little later from a timer.
-      setTimeout(() => {
+      // While paused the loop waits. Resume once the screen has drawn the pause (ink renders
+      // on its own throttle, so poll rather than guess a delay); give up after 10 s.
+      const started = Date.now();
+      const poll = setInterval(() => {
         pausedSeen = term.stdout.frames.map(strip).some((f) => f.includes('‖ paused'));
-        term.stdin.type('p');
-      }, 250);
+        if (pausedSeen || Date.now() - started > 10_000) {
+          clearInterval(poll);
+          term.stdin.type('p');
+        }
+      }, 20);
     }
     if (k === 3) {
       term.stdin.type('-');

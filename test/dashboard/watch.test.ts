@@ -159,7 +159,7 @@ test('session on a run being written: follows the committed slots live until it 
   const s = new WatchSession(reader!, () => performance.now() / 1000);
   const seen: number[] = [];
   try {
-    for (let t = 0; t < 200; t++) {
+    for (let t = 0; t < 600; t++) {
       await s.tick();
       seen.push(s.cursor);
       if (s.model.view().state === 'completed') break;
@@ -183,7 +183,7 @@ test('session on a run being written: follows the committed slots live until it 
 test('watch dashboard in a terminal: draws the run, q leaves (exit code 0)', async () => {
   const term = fakeTerminal(100, 30, true);
   const done = watchDashboard(finished, { ...term.streams, pollMs: 30 });
-  for (let t = 0; t < 200 && !term.stdout.frames.some((f) => strip(f).includes('cursor 699')); t++) await tick(10);
+  for (let t = 0; t < 1000 && !term.stdout.frames.some((f) => strip(f).includes('cursor 699')); t++) await tick(10);
   term.stdin.type('q');
   assert.equal(await done, 0);
   const f = term.stdout.frames.map(strip).filter((x) => x.includes('isac-twin |')).at(-1)!;
