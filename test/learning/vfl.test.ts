@@ -205,11 +205,25 @@ test('a tiny training run decreases the loss; save → load gives identical outp
     const viaTf = (model.predict(tf.tensor2d(x, [3, inDim])) as Tensor).dataSync();
     const { layers, leakyAlpha } = readDenseLayers(path.join(dir, 'bs1'));
     const viaJs = new MlpRunner(layers, leakyAlpha).runBatch(x, 3);
-    const viaWasm = new MlpRunner(layers, leakyAlpha, tf).runBatch(x, 3);
+    const runner = new MlpRunner(layers, leakyAlpha, tf);
+    const viaWasm = runner.runBatch(x, 3);
     for (let i = 0; i < viaTf.length; i++) {
       close(viaJs[i], viaTf[i], 1e-4, `JS runner ${i}`);
       close(viaWasm[i], viaTf[i], 1e-4, `tf runner ${i}`);
     }
+    // one input at a time: straight through the wasm kernels (no engine), same numbers; the
+    // reused input/output tensors carry nothing from one call to the next
+    assert.is(runner.directWasm, tf.getBackend() === 'wasm');
+    for (const s of [2, 0, 1, 2]) {
+      const one = runner.run(x.subarray(s * inDim, (s + 1) * inDim));
+      assert.is(one.length, ds.dims.numTxAnt * ds.dims.usersPerCell * 2);
+      one.forEach((v, i) => close(v, viaTf[s * one.length + i], 1e-4, `direct runner, sample ${s}, output ${i}`));
+    }
+    const numTensors = tf.memory().numTensors;
+    runner.run(x.subarray(0, inDim));
+    assert.is(tf.memory().numTensors, numTensors, 'a direct call creates no tensor');
+    assert.throws(() => runner.run(x.subarray(0, inDim - 1)), /input has \d+ values, expected/);
+    runner.dispose();
     // save again and reload: identical weights and outputs
     await saveLayersModel(tf, model, path.join(dir, 'again'));
     const again = (await loadLayersModel(tf, path.join(dir, 'again'))) as Sequential;
