@@ -9,17 +9,19 @@
  *                            call (XNNPACK keeps its packed weights between calls)
  *   forward after an update  the same right after a training step: every weight matrix is new
  *                            and XNNPACK packs it again — the forward cost inside a training step
- *   training step            forward + backward + weight decay + Adam, with tfjs's own
- *                            gradients and with registerFastGradients
- *   step / forward           the ratios (target ≤ 3 for the fast step); samples/s = 128 / step
- *   products share           fraction of the fast step's kernel time in matrix products
- *   backward / forward       kernel time of the backward products (BatchMatMul) over the forward
- *                            ones (_FusedMatMul, fresh weights) in one fast step; arithmetic: 2
- *
+ *   training step            forward + backward + weight decay + Adam, three ways:
+ *                              stock tfjs: autograd through the layers + tf.train.adam, with
+ *                                tfjs's own gradients and with registerFastGradients;
+ *                              the product's trainer (createMlpTrainer): hand-written backward
+ *                                (dense-chain.ts) + fused Adam (adam.ts)
+ *   step / forward           the ratios (target ≤ 3 for the product's step); samples/s = 128 / step
+ *   kernel shares            where the product's step spends its kernel time: forward products
+ *                            (_FusedMatMul), backward products (BatchMatMul), the rest
+
  * Run alone: node --import tsx bench/train-step.ts
  */
 import { pathToFileURL } from 'node:url';
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import { backendName, initBackend, type BackendName } from '../src/learning/backend.ts';
 import { fastGradientsActive, registerFastGradients, unregisterFastGradients } from '../src/learning/fast-gradients.ts';
 import { createMlp, createMlpTrainer } from '../src/learning/mlp.ts';
@@ -73,15 +75,24 @@ export async function benchTrainStep(options: { quick?: boolean } = {}): Promise
   const step = (): void => {
     trainer.step(x, y);
   };
+  // What a plain tfjs training loop does: autograd through the layers, tfjs's Adam.
+  const stockAdam = tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
+  const stockStep = (): void => {
+    tf.tidy(() => {
+      stockAdam.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as Tensor) as Scalar);
+    });
+  };
 
   try {
-    // tfjs's own gradients: each step is slow, so few repeats.
+    // Stock tfjs with its own gradients: each step is slow, so few repeats.
     unregisterFastGradients(tf);
-    for (let i = 0; i < 2; i++) step();
-    const stepDefault = median(Array.from({ length: repeats.defaultSteps }, () => timeMs(step)));
-
-    // Fast gradients: each step is followed by a forward on the freshly updated weights.
+    for (let i = 0; i < 2; i++) stockStep();
+    const stepDefault = median(Array.from({ length: repeats.defaultSteps }, () => timeMs(stockStep)));
     registerFastGradients(tf);
+    for (let i = 0; i < 3; i++) stockStep();
+    const stepStockFast = median(Array.from({ length: repeats.defaultSteps }, () => timeMs(stockStep)));
+
+    // The product's trainer: each step is followed by a forward on the freshly updated weights.
     for (let i = 0; i < repeats.warmup; i++) step();
     const stepSamples: number[] = [];
     const freshSamples: number[] = [];
@@ -96,11 +107,11 @@ export async function benchTrainStep(options: { quick?: boolean } = {}): Promise
     for (let i = 0; i < 5; i++) forward();
     const forwardCached = median(Array.from({ length: repeats.fastSteps }, () => timeMs(forward)));
 
-    // Where the fast step's kernel time goes.
+    // Where the product's step spends its kernel time.
     const profile = await tf.profile(() => {
       step();
     });
-    // The Dense layers' forward products run as _FusedMatMul, their backward ones as BatchMatMul.
+    // The forward products run as _FusedMatMul, the backward ones as BatchMatMul.
     let forwardProductsMs = 0;
     let backwardProductsMs = 0;
     let totalMs = 0;
@@ -116,24 +127,24 @@ export async function benchTrainStep(options: { quick?: boolean } = {}): Promise
     return [
       { name: 'MLP 216→4×512→48 (wasm), forward, batch 128', value: forwardCached, unit: 'ms' },
       { name: 'same forward right after an update (weights re-packed)', value: forwardFresh, unit: 'ms' },
-      { name: 'training step, tfjs gradients', value: stepDefault, unit: 'ms' },
-      { name: 'training step, fast gradients', value: stepFast, unit: 'ms' },
-      { name: 'step / forward, tfjs gradients', value: stepDefault / forwardCached, unit: '×' },
-      { name: 'step / forward, fast gradients', value: ratioFast, unit: '×', target: '≤ 3', ratio: 3 / ratioFast },
-      { name: 'step / forward-after-update, fast gradients', value: stepFast / forwardFresh, unit: '×' },
-      { name: 'training step speed-up, fast vs tfjs gradients', value: stepDefault / stepFast, unit: '×' },
-      { name: 'training throughput, fast gradients', value: (BATCH * 1000) / stepFast, unit: 'samples/s' },
-      {
-        name: 'matrix products, share of the fast step kernel time',
-        value: (100 * (forwardProductsMs + backwardProductsMs)) / totalMs,
-        unit: '%',
-      },
-      { name: 'backward / forward matrix products (kernel time)', value: backwardProductsMs / forwardProductsMs, unit: '×' },
+      { name: 'training step, stock tfjs (autograd + tf.train.adam)', value: stepDefault, unit: 'ms' },
+      { name: 'training step, stock tfjs + fast gradients', value: stepStockFast, unit: 'ms' },
+      { name: 'training step, product trainer (chain + fused Adam)', value: stepFast, unit: 'ms' },
+      { name: 'step / forward, stock tfjs', value: stepDefault / forwardCached, unit: '×' },
+      { name: 'step / forward, stock tfjs + fast gradients', value: stepStockFast / forwardCached, unit: '×' },
+      { name: 'step / forward, product trainer', value: ratioFast, unit: '×', target: '≤ 3', ratio: 3 / ratioFast },
+      { name: 'step / forward-after-update, product trainer', value: stepFast / forwardFresh, unit: '×' },
+      { name: 'training step speed-up, product vs stock tfjs', value: stepDefault / stepFast, unit: '×' },
+      { name: 'training throughput, product trainer', value: (BATCH * 1000) / stepFast, unit: 'samples/s' },
+      { name: 'step kernel time: forward products', value: (100 * forwardProductsMs) / totalMs, unit: '%' },
+      { name: 'step kernel time: backward products', value: (100 * backwardProductsMs) / totalMs, unit: '%' },
+      { name: 'backward / forward matrix products (kernel time; arithmetic 1.9)', value: backwardProductsMs / forwardProductsMs, unit: '×' },
     ];
   } finally {
     if (wasFast) registerFastGradients(tf);
     else unregisterFastGradients(tf);
     trainer.dispose();
+    stockAdam.dispose();
     model.dispose();
     tf.dispose([x, y] as Tensor[]);
     if (previousBackend !== null && previousBackend !== 'wasm') await initBackend(previousBackend as BackendName);

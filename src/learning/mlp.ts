@@ -9,15 +9,19 @@
  *
  * The model is a stock `tf.Sequential` made of stock layers, so `model.save(...)` writes the
  * standard model.json + weights and any tfjs can load it without code from this project.
- * Speed comes from `registerFastGradients` (fast-gradients.ts), not from custom layers: the
- * Dense layers' fused matMul is made fast at the wasm kernel level.
+ * Speed comes from the trainer, not from custom layers: it differentiates the chain by hand
+ * (dense-chain.ts) and updates with a fused Adam (adam.ts).
  *
  * Randomness: the scenario seed drives both the weight initialisation (stream
  * 'learning.mlp.init') and the dropout masks (stream 'learning.mlp.dropout', drawn by
  * `createMlpTrainer`, which applies its own seeded masks in place of the Dropout layers).
  */
-import type { Optimizer, Scalar, Sequential, Tensor, Variable } from '@tensorflow/tfjs';
+import type { Scalar, Sequential, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { streamFor, type Rng } from '../phy/random.ts';
+import { FusedAdam } from './adam.ts';
+import { DenseChain } from './dense-chain.ts';
+
+export { dropoutMask } from './dense-chain.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -133,45 +137,22 @@ export interface MlpTrainer {
   /** Number of completed steps. */
   readonly steps: number;
   /** The Adam optimiser (its moment estimates live here). */
-  readonly optimizer: Optimizer;
+  readonly optimizer: FusedAdam;
   /** Frees the optimiser's state. The model is left alone. */
   dispose(): void;
 }
 
 /**
- * Inverted-dropout mask for `size` activations: each entry is 1/(1−ζ) with probability 1−ζ and 0
- * otherwise, drawn with mulberry32 from a 32-bit `seed`. Generating the mask in JS and uploading
- * it costs ~0.1 ms per 128×512 activation on wasm, against ~1 ms for tf.dropout (tfjs draws its
- * uniforms one by one through seedrandom, then runs four kernels).
- */
-export function dropoutMask(size: number, rate: number, seed: number): Float32Array {
-  const mask = new Float32Array(size);
-  const keep = 1 / (1 - rate);
-  // Keep when the 32-bit draw is ≥ ζ·2³², i.e. with probability 1 − ζ.
-  const threshold = Math.min(rate * 4294967296, 4294967295);
-  let state = seed | 0;
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    mask[i] = (t ^ (t >>> 14)) >>> 0 >= threshold ? keep : 0;
-  }
-  return mask;
-}
-
-/** One link of the training-mode forward chain of a sequential model. */
-type ChainLink = { kind: 'dropout'; rate: number } | { kind: 'layer'; apply: (h: Tensor) => Tensor };
-
-/**
- * A training loop body for a sequential `model` (normally from `createMlp`): Adam with coupled
- * weight decay, as `torch.optim.Adam(weight_decay=λ)` does it, and seeded dropout.
+ * A training loop body for a sequential `model` (normally from `createMlp`): explicit forward and
+ * backward passes (`DenseChain`: one fused kernel per layer, flag-free products, seeded dropout)
+ * and a fused Adam step with coupled weight decay (`FusedAdam`, as
+ * `torch.optim.Adam(weight_decay=λ)` does it).
  *
- * The training forward pass walks `model.layers` itself: every layer is applied with
- * `training: true` except Dropout layers, which are replaced by a seeded inverted-dropout mask
- * (`dropoutMask`, one 32-bit seed per layer and step from the stream 'learning.mlp.dropout').
- * The saved model therefore stays made of stock layers, and tfjs's own dropout — unseeded, or
- * with a fixed seed the SAME mask at every call — is never used. Gradients come from
- * tf.variableGrads, so the fast gradients apply when `registerFastGradients` was called.
+ * Dropout: each hidden layer's mask is a seeded inverted-dropout mask (`dropoutMask`, one 32-bit
+ * seed per layer and step from the stream 'learning.mlp.dropout'), so a run is reproducible; the
+ * saved model stays made of stock layers. The loss's gradient with respect to the output comes
+ * from tfjs autograd on the (small) loss graph only; the MLP itself is differentiated by hand.
+ * A non-finite loss stops the step before any weight changes.
  */
 export function createMlpTrainer(tf: Tf, model: Sequential, config: MlpTrainerConfig): MlpTrainer {
   const learningRate = config.learningRate ?? 1e-4;
@@ -183,51 +164,33 @@ export function createMlpTrainer(tf: Tf, model: Sequential, config: MlpTrainerCo
     throw new MlpConfigError(`createMlpTrainer: weightDecay must be ≥ 0, got ${weightDecay}`);
   }
   const lossFn = config.loss ?? ((predicted: Tensor, target: Tensor) => tf.losses.meanSquaredError(target, predicted));
+  const chain = new DenseChain(tf, model);
   // Adam as in Kingma & Ba (β1 0.9, β2 0.999, ε 1e-8); tfjs would default ε to 1e-7.
-  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+  const optimizer = new FusedAdam(tf, chain.variables, { learningRate, weightDecay, epsilon: 1e-8 });
   const dropoutRng = streamFor(config.seed, 'learning.mlp.dropout');
-  const chain: ChainLink[] = model.layers.map((layer) =>
-    layer.getClassName() === 'Dropout'
-      ? { kind: 'dropout', rate: (layer.getConfig() as { rate: number }).rate }
-      : { kind: 'layer', apply: (h: Tensor) => layer.apply(h, { training: true }) as Tensor },
-  );
-  const variables = model.trainableWeights.map((w) => w.read() as Variable);
   let steps = 0;
-
-  const forward = (x: Tensor, seeds: number[]): Tensor => {
-    let h = x;
-    let d = 0;
-    for (const link of chain) {
-      if (link.kind === 'layer') {
-        h = link.apply(h);
-      } else if (link.rate > 0) {
-        h = tf.mul(h, tf.tensor(dropoutMask(h.size, link.rate, seeds[d++]), h.shape, 'float32'));
-      }
-    }
-    return h;
-  };
-  const numDropout = chain.filter((link) => link.kind === 'dropout').length;
 
   return {
     step(x: Tensor, target: Tensor): number {
-      const seeds = Array.from({ length: numDropout }, () => nextSeed(dropoutRng));
-      const loss = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => lossFn(forward(x, seeds), target), variables);
-        optimizer.applyGradients(
-          variables.map((v) => ({
-            name: v.name,
-            tensor: weightDecay > 0 ? tf.add(grads[v.name], tf.mul(v, weightDecay)) : grads[v.name],
-          })),
-        );
-        return value;
-      });
-      const lossValue = loss.dataSync()[0];
-      loss.dispose();
-      if (!Number.isFinite(lossValue)) {
-        throw new MlpTrainingError(`createMlpTrainer: loss is ${lossValue} at step ${steps}`);
+      const seeds = chain.rates.map((rate) => (rate > 0 ? nextSeed(dropoutRng) : 0));
+      const saved = chain.forward(x as Tensor2D, seeds);
+      try {
+        let lossValue = NaN;
+        const grads = tf.tidy(() => {
+          const { value, grad } = tf.valueAndGrad((out: Tensor) => lossFn(out, target))(saved.output);
+          lossValue = value.dataSync()[0];
+          return Number.isFinite(lossValue) ? chain.backward(saved, grad as Tensor2D) : [];
+        });
+        if (!Number.isFinite(lossValue)) {
+          throw new MlpTrainingError(`createMlpTrainer: loss is ${lossValue} at step ${steps}`);
+        }
+        optimizer.applyGradients(grads);
+        tf.dispose(grads);
+        steps++;
+        return lossValue;
+      } finally {
+        chain.release(saved);
       }
-      steps++;
-      return lossValue;
     },
     get steps() {
       return steps;

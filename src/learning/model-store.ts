@@ -12,9 +12,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { LayersModel, Optimizer, Tensor, io } from '@tensorflow/tfjs';
+import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
 
 type NamedTensor = { name: string; tensor: Tensor };
+
+/** An optimiser whose state can be saved and restored (tfjs's optimisers, FusedAdam). */
+export interface OptimizerState {
+  getWeights(): Promise<NamedTensor[]>;
+  setWeights(weights: NamedTensor[]): Promise<void>;
+}
 import type { IsacDims } from './dataset.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -132,7 +138,7 @@ export function readMetadata(modelDir: string): ModelMetadata {
 }
 
 /** Saves an optimiser's state (Adam moments, step count) for resuming. */
-export async function saveOptimizer(optimizer: Optimizer, dir: string): Promise<void> {
+export async function saveOptimizer(optimizer: OptimizerState, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const weights = await optimizer.getWeights();
   const specs = weights.map((w) => ({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype }));
@@ -148,7 +154,7 @@ export async function saveOptimizer(optimizer: Optimizer, dir: string): Promise<
   writeAtomic(path.join(dir, 'optimizer.json'), JSON.stringify(specs));
 }
 
-export async function loadOptimizer(tf: Tf, optimizer: Optimizer, dir: string): Promise<void> {
+export async function loadOptimizer(tf: Tf, optimizer: OptimizerState, dir: string): Promise<void> {
   const specs = JSON.parse(readFileSync(path.join(dir, 'optimizer.json'), 'utf8')) as Array<{ name: string; shape: number[]; dtype: string }>;
   const buf = readFileSync(path.join(dir, 'optimizer.bin'));
   const flat = new Float32Array(new Uint8Array(buf).slice().buffer);

@@ -23,8 +23,9 @@
  * loss; the loss is then a sum of per-cell losses, each a function of one W_m and of its own
  * cell's channels only, so each BS in effect trains alone (no message leaves a BS: the bytes are 0).
  */
-import type { Optimizer, Sequential, Tensor, Variable } from '@tensorflow/tfjs';
-import { dropoutMask } from './mlp.ts';
+import type { Sequential, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { FusedAdam } from './adam.ts';
+import { DenseChain, dropoutMask, type SavedForward } from './dense-chain.ts';
 import { isacLoss, isacRates, normalisePowerTf, type IsacBatch } from './isac-loss.ts';
 import { sizes, type IsacDims } from './dataset.ts';
 import { streamFor, type Rng } from '../phy/random.ts';
@@ -50,9 +51,9 @@ export interface GradientMessage {
   bytes: number;
 }
 
-interface SavedForward {
-  /** input of each Dense layer */ inputs: Tensor[];
-  /** leaky'(z)·mask of each hidden layer */ gates: Tensor[];
+/** What an upload keeps for the party's backward pass. */
+interface SavedUpload {
+  chain: SavedForward;
   /** [B, 1] ‖raw‖ */ norm: Tensor;
   /** [B, 2·K·N_T] W̃ */ W: Tensor;
 }
@@ -68,14 +69,11 @@ export interface PartyConfig {
 /** One BS: its model, its optimiser, its dropout stream. Its features stay with it. */
 export class BsParty {
   readonly bs: number;
-  readonly optimizer: Optimizer;
-  private readonly variables: Variable[];
-  private readonly weightDecay: number;
+  readonly optimizer: FusedAdam;
+  private readonly chain: DenseChain;
   private dropoutRng: Rng;
-  private readonly rates: number[];
   private pendingSeeds: number[] = [];
-  private saved?: SavedForward;
-  private readonly leakyAlpha: number;
+  private saved?: SavedUpload;
 
   constructor(
     private readonly tf: Tf,
@@ -83,17 +81,10 @@ export class BsParty {
     cfg: PartyConfig,
   ) {
     this.bs = cfg.bs;
-    this.weightDecay = cfg.weightDecay ?? 1e-6;
-    // Adam as in Kingma & Ba (β1 0.9, β2 0.999, ε 1e-8), lr 1e-4 (Table I).
-    this.optimizer = tf.train.adam(cfg.learningRate ?? 1e-4, 0.9, 0.999, 1e-8);
-    this.variables = model.trainableWeights.map((w) => w.read() as Variable);
+    this.chain = new DenseChain(tf, model);
+    // Adam as in Kingma & Ba (β1 0.9, β2 0.999, ε 1e-8), lr 1e-4, coupled decay 1e-6 (Table I).
+    this.optimizer = new FusedAdam(tf, this.chain.variables, { learningRate: cfg.learningRate ?? 1e-4, weightDecay: cfg.weightDecay ?? 1e-6, epsilon: 1e-8 });
     this.dropoutRng = streamFor(cfg.seed, `vfl:dropout:${cfg.bs}`);
-    const leaky = model.layers.find((l) => l.getClassName() === 'LeakyReLU');
-    this.leakyAlpha = leaky ? (leaky.getConfig() as { alpha: number }).alpha : 0.2;
-    if (model.layers.some((l) => !['Dense', 'LeakyReLU', 'Dropout'].includes(l.getClassName()))) {
-      throw new Error('BsParty: the model must be made of Dense, LeakyReLU and Dropout layers (createMlp)');
-    }
-    this.rates = model.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => (l.getConfig() as { rate: number }).rate);
   }
 
   /** Restarts the dropout stream (per epoch, so that a resumed run draws the same masks). */
@@ -101,14 +92,17 @@ export class BsParty {
     this.dropoutRng = streamFor(seed, `vfl:dropout:${this.bs}:${epoch}`);
   }
 
-  /** Training-mode forward with the given dropout seeds, normalised (eq. 11). */
+  /**
+   * Training-mode forward through the stock layers with the given dropout seeds, normalised
+   * (eq. 11) — the reference the explicit passes are tested against (autograd can run through it).
+   */
   forwardTrain(x: Tensor, seeds: number[]): Tensor {
     const tf = this.tf;
     let h = x;
     let d = 0;
     for (const layer of this.model.layers) {
       if (layer.getClassName() === 'Dropout') {
-        const rate = this.rates[d];
+        const rate = this.chain.rates[d];
         const seed = seeds[d++];
         if (rate > 0) h = tf.mul(h, tf.tensor(dropoutMask(h.size, rate, seed), h.shape, 'float32'));
       } else {
@@ -126,97 +120,46 @@ export class BsParty {
 
   /** Step 1–2: forward on the local batch (activations kept for step 4) and the upload message. */
   upload(x: Tensor, local: { H: Tensor; G: Tensor; I: Tensor }, countBytes = true): UploadMessage {
-    this.pendingSeeds = this.rates.map(() => this.dropoutRng.int(0x7fffffff));
+    const tf = this.tf;
+    this.pendingSeeds = this.chain.rates.map(() => this.dropoutRng.int(0x7fffffff));
     this.releaseSaved();
-    this.saved = this.forwardSaved(x, this.pendingSeeds);
-    const W = this.saved.W.clone();
+    const chain = this.chain.forward(x as Tensor2D, this.pendingSeeds);
+    const { norm, W } = tf.tidy(() => {
+      const n = tf.sqrt(tf.add(tf.sum(tf.square(chain.output), -1, true), 1e-12));
+      return { norm: n, W: tf.div(chain.output, n) };
+    });
+    this.saved = { chain, norm, W };
     const B = x.shape[0];
     const complexPerSample = (W.shape[1] as number) / 2 + local.H.size / B / 2 + local.G.size / B / 2 + local.I.size / B / 2;
-    return { from: this.bs, W, H: local.H, G: local.G, I: local.I, bytes: countBytes ? B * complexPerSample * BYTES_PER_COMPLEX : 0 };
-  }
-
-  /**
-   * Training forward that keeps what back-propagation needs: each Dense layer's input, the
-   * LeakyReLU slopes (α or 1) times the dropout mask, the output norm and W̃. Same numbers as
-   * `forwardTrain` (tested through the merged-model test).
-   */
-  private forwardSaved(x: Tensor, seeds: number[]): SavedForward {
-    const tf = this.tf;
-    return tf.tidy(() => {
-      const inputs: Tensor[] = [];
-      const gates: Tensor[] = [];
-      let h = x;
-      let d = 0;
-      const dense = this.denseLayers();
-      dense.forEach((l, i) => {
-        inputs.push(h);
-        const z = tf.add(tf.matMul(h, l.kernel), l.bias);
-        if (i === dense.length - 1) {
-          h = z;
-          return;
-        }
-        // leaky'(z) = α + (1 − α)·step(z), times the inverted-dropout mask
-        let gate = tf.add(tf.mul(tf.step(z), 1 - this.leakyAlpha), this.leakyAlpha);
-        const rate = this.rates[d];
-        const seed = seeds[d++];
-        if (rate > 0) gate = tf.mul(gate, tf.tensor(dropoutMask(z.size, rate, seed), z.shape, 'float32'));
-        gates.push(gate);
-        h = tf.mul(z, gate);
-      });
-      const norm = tf.sqrt(tf.add(tf.sum(tf.square(h), -1, true), 1e-12));
-      const W = tf.div(h, norm);
-      return { inputs, gates, norm, W };
-    }) as unknown as SavedForward;
-  }
-
-  private denseLayers(): Array<{ kernel: Tensor; bias: Tensor }> {
-    return this.model.layers.filter((l) => l.getClassName() === 'Dense').map((l) => {
-      const [kernel, bias] = l.trainableWeights.map((w) => w.read());
-      return { kernel, bias };
-    });
+    return { from: this.bs, W: W.clone(), H: local.H, G: local.G, I: local.I, bytes: countBytes ? B * complexPerSample * BYTES_PER_COMPLEX : 0 };
   }
 
   private releaseSaved(): void {
     if (!this.saved) return;
-    const s = this.saved;
-    // inputs[0] is the caller's batch x: not ours to free
-    this.tf.dispose([...s.inputs.slice(1), ...s.gates, s.norm, s.W]);
+    this.chain.release(this.saved.chain);
+    this.tf.dispose([this.saved.norm, this.saved.W]);
     this.saved = undefined;
   }
 
   /**
    * ∂/∂ω_m of sum(W̃_m ⊙ dW) with the activations and dropout masks of the last upload: explicit
-   * back-propagation through eq. 11 and the Dense/LeakyReLU/dropout chain (one backward pass, no
-   * second forward). Returned in the order of the model's trainable weights.
+   * back-propagation through eq. 11 and the Dense/LeakyReLU/dropout chain (dense-chain.ts; one
+   * backward pass, no second forward). Returned in the order of the model's trainable weights.
    */
   gradients(_x: Tensor, dW: Tensor): Tensor[] {
     const tf = this.tf;
     const s = this.saved;
     if (!s) throw new Error(`party ${this.bs}: gradients before upload`);
-    const dense = this.denseLayers();
-    const grads: Tensor[] = new Array(2 * dense.length);
     // W = r/‖r‖ ⇒ ∂/∂r = (dW − W·⟨W, dW⟩)/‖r‖
-    let delta = tf.div(tf.sub(dW, tf.mul(s.W, tf.sum(tf.mul(s.W, dW), -1, true))), s.norm);
-    for (let l = dense.length - 1; l >= 0; l--) {
-      grads[2 * l] = tf.matMul(s.inputs[l], delta, true, false);
-      grads[2 * l + 1] = tf.sum(delta, 0);
-      if (l > 0) delta = tf.mul(tf.matMul(delta, dense[l].kernel, false, true), s.gates[l - 1]);
-    }
-    return grads;
+    const dRaw = tf.div(tf.sub(dW, tf.mul(s.W, tf.sum(tf.mul(s.W, dW), -1, true))), s.norm) as Tensor2D;
+    return this.chain.backward(s.chain, dRaw);
   }
 
-  /** Steps 4: back-propagation through the own model and an Adam step. */
+  /** Step 4: back-propagation through the own model, then a fused Adam step with coupled decay. */
   update(x: Tensor, msg: GradientMessage): void {
-    const tf = this.tf;
-    tf.tidy(() => {
-      const grads = this.gradients(x, msg.dW);
-      this.optimizer.applyGradients(
-        this.variables.map((v, i) => ({
-          name: v.name,
-          tensor: this.weightDecay > 0 ? tf.add(grads[i], tf.mul(v, this.weightDecay)) : grads[i],
-        })),
-      );
-    });
+    const grads = this.tf.tidy(() => this.gradients(x, msg.dW));
+    this.optimizer.applyGradients(grads);
+    this.tf.dispose(grads);
     this.releaseSaved();
   }
 
