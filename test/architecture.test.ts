@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const CORE = ['sim', 'phy', 'metrics', 'policies', 'solvers', 'scenario'];
-const FORBIDDEN_IMPORTS = /from\s+'(node:)?(fs|fs\/promises|child_process|worker_threads|net|http|timers|timers\/promises|perf_hooks)'|from\s+'(sqlite3|ink|react|cli-progress|@tensorflow\/tfjs-node|@tensorflow\/tfjs-backend-wasm)'|from\s+'\.\.\/(store|dashboard|cli|app|analysis)\//;
+const FORBIDDEN_IMPORTS = /from\s+'(node:)?(fs|fs\/promises|child_process|worker_threads|net|http|timers|timers\/promises|perf_hooks)'|from\s+'(sqlite3|better-sqlite3|ink|react|cli-progress|@tensorflow\/tfjs-node|@tensorflow\/tfjs-backend-wasm)'|from\s+'\.\.\/(store|dashboard|cli|app|analysis)\//;
 const FORBIDDEN_CALLS = /\b(Date\.now|new Date\(|Math\.random|performance\.now|setTimeout|setInterval|setImmediate|process\.hrtime)\b/;
 
 function files(dir: string): string[] {
@@ -37,6 +37,7 @@ test('the core imports no I/O, UI or tfjs backends and never reads the clock or 
 
 test('the rule itself catches what it should (so it cannot silently pass)', () => {
   assert.ok(FORBIDDEN_IMPORTS.test("import sqlite3 from 'sqlite3';"));
+  assert.ok(FORBIDDEN_IMPORTS.test("import Database from 'better-sqlite3';"));
   assert.ok(FORBIDDEN_IMPORTS.test("import { RunStore } from '../store/run-store.ts';"));
   assert.ok(FORBIDDEN_CALLS.test('const t = Date.now();'));
   assert.ok(FORBIDDEN_CALLS.test('x = Math.random()'));

@@ -19,8 +19,6 @@ export interface AnalyzeOptions {
   range?: RangeSpec;
   /** A user-slot is in outage when its rate is below this (bit/s/Hz). */
   outageRate?: number;
-  /** Read-only connections used in parallel (default: cores − 1, at most 4). */
-  connections?: number;
 }
 
 export type MetricSummaries = Record<string, Summary | null>;
@@ -296,7 +294,7 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
     });
   }
 
-  await scan(run, range, specs, opts.connections);
+  await scan(run, range, specs);
 
   // Serving BS of each user and target (fixed by the topology; read from the first slot).
   const servingOf = async (table: string, col: string) =>

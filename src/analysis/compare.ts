@@ -70,7 +70,7 @@ export interface Comparison {
 }
 
 /** Network metrics of a run in slot order: slots and one array per metric. */
-async function networkSeries(run: RunDb, range: SlotRange, metrics: MetricDef[], connections?: number): Promise<{ slot: Float64Array; values: Float64Array[] }> {
+async function networkSeries(run: RunDb, range: SlotRange, metrics: MetricDef[]): Promise<{ slot: Float64Array; values: Float64Array[] }> {
   const chunks: Array<{ slot: Float64Array; values: Float64Array[] }> = [];
   await scan(
     run,
@@ -85,7 +85,6 @@ async function networkSeries(run: RunDb, range: SlotRange, metrics: MetricDef[],
         onChunk: (c) => chunks.push({ slot: c.slot!, values: c.values }),
       },
     ],
-    connections,
   );
   chunks.sort((x, y) => x.slot[0] - y.slot[0]);
   const n = chunks.reduce((t, c) => t + c.slot.length, 0);
@@ -131,7 +130,7 @@ export async function compareRuns(runs: RunDb[], opts: CompareOptions = {}): Pro
   for (let i = 0; i < runs.length; i++) analyses.push(await analyzeRange(runs[i], ranges[i], opts));
   const metrics = METRICS.filter((m) => m.level === 'network');
   const series = [];
-  for (let i = 0; i < runs.length; i++) series.push(await networkSeries(runs[i], ranges[i], metrics, opts.connections));
+  for (let i = 0; i < runs.length; i++) series.push(await networkSeries(runs[i], ranges[i], metrics));
   const notes = [...new Set(analyses.flatMap((a) => a.notes))];
   const pairs: PairComparison[] = [];
   for (let b = 1; b < runs.length; b++) {

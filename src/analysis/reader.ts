@@ -1,8 +1,8 @@
 /**
  * Fast bulk reading of per-slot columns from a run database.
  *
- * The sqlite3 driver builds one JS object per row (~1 µs a row), far too slow for the 14 million
- * rows of a 1,000,000-slot run. Instead each query returns one row per chunk of slots holding,
+ * A JS object (or array) per row costs ~0.3–1 µs, too slow for the 14 million rows of a
+ * 1,000,000-slot run. Instead each query returns one row per chunk of slots holding,
  * per column, all values of the chunk joined by commas (`group_concat`, cast to a BLOB so that
  * it arrives as a Buffer), and every value travels as an integer: `CAST(x × scale AS INTEGER)`.
  * Integers format and parse several times faster than doubles, and a hand-written parser turns
@@ -16,11 +16,10 @@
  * arrives as NaN and the consumers drop it. The resolution is a trade: the time goes into
  * making and parsing the digits, so fewer digits read faster.
  *
- * Chunks of all scans are spread over a few read-only connections, two queries in flight per
- * connection so that parsing one chunk overlaps the next query.
+ * The driver (better-sqlite3) is synchronous: chunks are queried and parsed one after the other on
+ * the run's connection (≈ 5 s for a 1,000,000-slot run on this machine; docs/analysis.md).
  */
-import { availableParallelism } from 'node:os';
-import { all, type Db } from '../store/db.ts';
+import { all } from '../store/db.ts';
 import { asInputError, type RunDb, type SlotRange } from './run-db.ts';
 
 export interface ValueColumn {
@@ -123,16 +122,11 @@ function buildSql(spec: ScanSpec): string {
   return `SELECT ${cols.join(', ')} FROM ${spec.table} WHERE ${where.join(' AND ')}`;
 }
 
-/** Default number of connections: leave one core to the parser, at most four. */
-export function defaultConnections(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
-}
-
 /**
  * Reads every scan over the logged slots of `range`, calling each spec's onChunk per chunk.
  * Resolves when all chunks are parsed.
  */
-export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], connections = defaultConnections()): Promise<void> {
+export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[]): Promise<void> {
   const tasks: Task[] = [];
   const every = run.meta.logEvery;
   for (const spec of specs) {
@@ -140,10 +134,7 @@ export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], conn
     const width = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, spec.rowsPerSlot))) * every;
     for (let lo = range.lo; lo < range.hi; lo += width) tasks.push({ spec, sql, lo, hi: Math.min(range.hi, lo + width) });
   }
-  const dbs = await run.connections(Math.max(1, Math.min(connections, tasks.length)));
-  let next = 0;
-  const take = (): Task | undefined => tasks[next++];
-  const query = (db: Db, t: Task) => all<Record<string, Buffer | number | null>>(db, t.sql, [t.lo, t.hi, ...(t.spec.where?.params ?? [])]);
+  const query = (t: Task) => all<Record<string, Buffer | number | null>>(run.db, t.sql, [t.lo, t.hi, ...(t.spec.where?.params ?? [])]);
   const parse = (t: Task, row: Record<string, Buffer | number | null>) => {
     const n = Number(row.n);
     if (n === 0) return;
@@ -160,24 +151,8 @@ export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], conn
       values: t.spec.values.map((v, i) => col(row[`v${i}`], v.scale, v.log)),
     });
   };
-  const worker = async (db: Db) => {
-    let task = take();
-    let inflight = task ? query(db, task) : undefined;
-    while (task && inflight) {
-      const row = (await inflight)[0];
-      const done = task;
-      task = take();
-      inflight = task ? query(db, task) : undefined;
-      try {
-        parse(done, row);
-      } catch (e) {
-        inflight?.catch(() => undefined);
-        throw e;
-      }
-    }
-  };
   try {
-    await Promise.all(dbs.map((db) => worker(db)));
+    for (const t of tasks) parse(t, (await query(t))[0]);
   } catch (e) {
     throw asInputError(run.file, e);
   }

@@ -18,7 +18,6 @@ export interface ReportOptions {
   title?: string;
   /** Shown in the footer (default: now). */
   generatedAt?: string;
-  connections?: number;
 }
 
 export function escapeHtml(s: string): string {

@@ -149,7 +149,6 @@ function checkFile(file: string): void {
 
 
 export class RunDb {
-  private readonly extra: Db[] = [];
 
   private constructor(
     readonly file: string,
@@ -278,18 +277,6 @@ export class RunDb {
     }
   }
 
-  /** `n` read-only connections for parallel scans (the first is the main one). */
-  async connections(n: number): Promise<Db[]> {
-    while (this.extra.length < n - 1) {
-      try {
-        this.extra.push(await openReadOnly(this.file));
-      } catch (e) {
-        throw asInputError(this.file, e);
-      }
-    }
-    return [this.db, ...this.extra.slice(0, n - 1)];
-  }
-
   /** Columns of a table ([] when the table does not exist). */
   columns(table: string): readonly string[] {
     return this.tables.get(table) ?? [];
@@ -327,7 +314,6 @@ export class RunDb {
   }
 
   async close(): Promise<void> {
-    for (const d of this.extra.splice(0)) await closeDb(d).catch(() => undefined);
     await closeDb(this.db).catch(() => undefined);
   }
 }

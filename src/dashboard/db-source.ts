@@ -40,7 +40,7 @@ export class RunReader {
       throw new WatchError(`${file}: cannot open (${(e as Error).message.replace(/^SQLITE_\w+: /, '')})`);
     }
     try {
-      db.configure('busyTimeout', 2000);
+      db.pragma('busy_timeout = 2000');
       const kind = await get<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'kind'").catch(() => undefined);
       if (kind?.value !== 'isac-twin-run') throw new WatchError(`${file}: not an isac-twin run database`);
       const row = await get<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id DESC LIMIT 1');

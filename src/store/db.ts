@@ -1,56 +1,56 @@
-/** Promise wrappers over the `sqlite3` package (the only module that imports it). */
-import sqlite3 from 'sqlite3';
+/**
+ * The one module that opens SQLite databases for reading and small writes (the run writer thread,
+ * writer-worker.mjs, has its own connection). Built on `better-sqlite3`, which is synchronous;
+ * the functions keep a promise-returning shape so that callers read the same whichever driver is
+ * underneath, and errors arrive as rejections. Parameters: booleans bind as 0/1 and undefined as
+ * NULL (better-sqlite3 itself refuses both).
+ */
+import Database from 'better-sqlite3';
 
-export type Db = sqlite3.Database;
-export type Statement = sqlite3.Statement;
+export type Db = Database.Database;
+export type Statement = Database.Statement;
 
 export function openDb(file: string, mode: 'create' | 'readwrite' | 'readonly' = 'create'): Promise<Db> {
-  const flags =
-    mode === 'readonly'
-      ? sqlite3.OPEN_READONLY
-      : mode === 'readwrite'
-        ? sqlite3.OPEN_READWRITE
-        : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, flags, (err) => (err ? reject(err) : resolve(db)));
-  });
+  return attempt(() => new Database(file, { readonly: mode === 'readonly', fileMustExist: mode !== 'create' }));
+}
+
+/** `fn()` as a promise: its value, or its exception as a rejection. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** SQL parameters as better-sqlite3 binds them. */
+export function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
 }
 
 export function exec(db: Db, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
-}
-
-export function run(db: Db, sql: string, params: unknown[] = []): Promise<{ lastID: number; changes: number }> {
-  return new Promise((resolve, reject) =>
-    db.run(sql, params, function (this: sqlite3.RunResult, err: Error | null) {
-      if (err) reject(err);
-      else resolve({ lastID: this.lastID, changes: this.changes });
-    }),
-  );
-}
-
-export function all<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
-  return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
-}
-
-export function get<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T | undefined> {
-  return new Promise((resolve, reject) => db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row as T | undefined))));
-}
-
-export function prepare(db: Db, sql: string): Promise<Statement> {
-  return new Promise((resolve, reject) => {
-    const st = db.prepare(sql, (err) => (err ? reject(err) : resolve(st)));
+  return attempt(() => {
+    db.exec(sql);
   });
 }
 
-export function stmtRun(st: Statement, params: unknown[]): Promise<void> {
-  return new Promise((resolve, reject) => st.run(params, (err) => (err ? reject(err) : resolve())));
+export function run(db: Db, sql: string, params: unknown[] = []): Promise<{ lastID: number; changes: number }> {
+  return attempt(() => {
+    const r = db.prepare(sql).run(bindable(params));
+    return { lastID: Number(r.lastInsertRowid), changes: r.changes };
+  });
 }
 
-export function finalize(st: Statement): Promise<void> {
-  return new Promise((resolve) => st.finalize(() => resolve()));
+export function all<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
+  return attempt(() => db.prepare(sql).all(bindable(params)) as T[]);
+}
+
+export function get<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T | undefined> {
+  return attempt(() => db.prepare(sql).get(bindable(params)) as T | undefined);
 }
 
 export function closeDb(db: Db): Promise<void> {
-  return new Promise((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
+  return attempt(() => {
+    db.close();
+  });
 }

@@ -117,7 +117,7 @@ CREATE INDEX IF NOT EXISTS events_by_slot ON events (slot);
 CREATE INDEX IF NOT EXISTS events_by_kind ON events (kind, slot);
 `;
 
-/** A row of `runs` as the sqlite3 driver returns it (readers: analysis, dashboard). */
+/** A row of `runs` as the SQLite driver returns it (readers: analysis, dashboard). */
 export interface RunsRow {
   run_id: number;
   name: string;

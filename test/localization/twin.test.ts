@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sqlite3 from 'sqlite3';
+import { all as allRows, closeDb, openDb } from '../../src/store/db.ts';
 import { runScenario } from '../../src/app/run.ts';
 import { takeSnapshot } from '../../src/app/snapshot.ts';
 import { crlbOfBeams } from '../../src/metrics/localization.ts';
@@ -53,15 +53,14 @@ localization:
   estimate: { periodSlots: 1, delayMs: 1, gateM: 1 }
 `;
 
-const all = <T>(file: string, sql: string): Promise<T[]> =>
-  new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY, (e) => e && reject(e));
-    db.all(sql, (e, rows) => {
-      db.close();
-      if (e) reject(e);
-      else resolve(rows as T[]);
-    });
-  });
+const all = async <T>(file: string, sql: string): Promise<T[]> => {
+  const db = await openDb(file, 'readonly');
+  try {
+    return await allRows<T>(db, sql);
+  } finally {
+    await closeDb(db);
+  }
+};
 
 test('a run writes loc_slots rows and solve events; same seed → the same CRLB rows', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'loc-'));
