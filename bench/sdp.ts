@@ -21,7 +21,10 @@
  * (default N_t=16, M=2, K=4, seed 3) in the test-fixture format for
  * `/usr/bin/python3 scripts/ref/sdp_reference.py time FILE`.
  */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import {
@@ -31,9 +34,11 @@ import {
   solveSdp,
   symmetricUnit,
   type SdpConstraint,
+  type SdpOptions,
   type SdpProblem,
   type SdpSolution,
 } from '../src/solvers/sdp/index.ts';
+import type { BenchRow } from './index.ts';
 
 export interface IsacRelaxationParams {
   numBs: number;
@@ -195,27 +200,58 @@ export function minRankOneRatio(inst: IsacRelaxation, sol: SdpSolution, numBs: n
   return worst;
 }
 
-function timeSolve(params: IsacRelaxationParams, repeats: number): { ms: number; sol: SdpSolution; inst: IsacRelaxation } {
+function timeSolve(params: IsacRelaxationParams, repeats: number, options?: SdpOptions): { ms: number; sol: SdpSolution; inst: IsacRelaxation } {
   const inst = buildIsacRelaxation(params);
   let best = Infinity;
-  let sol = solveSdp(inst.problem);
+  let sol = solveSdp(inst.problem, options);
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    sol = solveSdp(inst.problem);
+    sol = solveSdp(inst.problem, options);
     best = Math.min(best, performance.now() - t0);
   }
   return { ms: best, sol, inst };
 }
 
+/**
+ * CVXOPT's time on the same instance at tolerance 1e-9 (best of 3), measured now by
+ * scripts/ref/sdp_reference.py when Debian's python3-cvxopt is installed; undefined otherwise.
+ * Python is only ever used here and in test fixtures, never by the product.
+ */
+function cvxoptMs(problem: SdpProblem, name: string): { ms: number; iterations: number } | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sdp-bench-'));
+  try {
+    const file = path.join(dir, 'instance.json');
+    writeFileSync(file, problemToJson(problem, name));
+    const r = spawnSync('/usr/bin/python3', ['scripts/ref/sdp_reference.py', 'time', file, '3'], { encoding: 'utf8' });
+    if (r.status !== 0) return undefined;
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { status?: string; ms?: number; iterations?: number };
+    return out.status === 'optimal' && out.ms !== undefined ? { ms: out.ms, iterations: out.iterations ?? NaN } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Solve time and iterations for the paper-003-shaped relaxation and its growth in N_t and M·K. */
-export async function benchSdp(): Promise<Array<{ name: string; value: number; unit: string }>> {
-  const out: Array<{ name: string; value: number; unit: string }> = [];
+export async function benchSdp(): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
   const base = { numBs: 2, numUsers: 4, numTxAnt: 16, seed: 3 };
   const main = timeSolve(base, 3);
   if (main.sol.status !== 'optimal') throw new Error(`bench instance not solved: ${main.sol.status}`);
   out.push({ name: 'sdp.isac003.M2K4Nt16.solve', value: main.ms, unit: 'ms' });
   out.push({ name: 'sdp.isac003.M2K4Nt16.iterations', value: main.sol.iterations, unit: 'count' });
   out.push({ name: 'sdp.isac003.M2K4Nt16.min_rank_one_ratio', value: minRankOneRatio(main.inst, main.sol, 2, 4), unit: 'ratio' });
+  // Against CVXOPT at the same tolerance (1e-9), in this run.
+  const tight = timeSolve(base, 3, { tolFeas: 1e-9, tolGap: 1e-9 });
+  out.push({ name: 'sdp.isac003.M2K4Nt16.solve (tol 1e-9)', value: tight.ms, unit: 'ms' });
+  const ref = cvxoptMs(tight.inst.problem, 'isac003_M2K4Nt16');
+  if (ref) {
+    out.push({ name: 'CVXOPT 1.3, same instance (tol 1e-9)', value: ref.ms, unit: 'ms' });
+    out.push({ name: 'sdp.isac003.M2K4Nt16 time / CVXOPT time', value: tight.ms / ref.ms, unit: '×', target: '≤ 1', ratio: ref.ms / tight.ms });
+  } else {
+    out.push({ name: 'CVXOPT comparison skipped (no /usr/bin/python3 with cvxopt)', value: 0, unit: '' });
+  }
   for (const nt of [8, 32]) {
     const r = timeSolve({ ...base, numTxAnt: nt }, nt > 16 ? 1 : 3);
     out.push({ name: `sdp.isac003.M2K4Nt${nt}.solve`, value: r.ms, unit: 'ms' });

@@ -32,7 +32,7 @@ solvers.options["show_progress"] = False
 solvers.options["maxiters"] = 200
 # Tightest tolerance first; CVXOPT can break down (division by zero in its scaling update) when
 # pushed too far on degenerate embeddings, so looser ones are tried in turn.
-TOLERANCES = (1e-11, 1e-10, 1e-9)
+TOLERANCES = [float(os.environ["SDP_REF_TOL"])] if os.environ.get("SDP_REF_TOL") else (1e-11, 1e-10, 1e-9)
 
 
 # ----------------------------------------------------------------------------- data layout

@@ -259,60 +259,66 @@ function newtonStep(
   const { rp, rd, rg, mu } = res;
 
   const scalings = blocks.map((blk, k) => ntScaling(blk, x[k], z[k]));
-  const wcw = blocks.map((blk, k) => unscalePrimal(blk, scalings[k], scaleDual(blk, scalings[k], c[k]))); // W c W
-  const u = new Float64Array(numRows); // u_i = ⟨a_i, W c W⟩
-  for (let i = 0; i < numRows; i++) {
-    let s = 0;
+  // Everything below works in the scaled space (ṽ = Gᵀ v G, or g∘v on 'lp' blocks), where the
+  // scaled rows ã_i of the Schur complement are at hand: ⟨a_i, G v Gᵀ⟩ = ⟨ã_i, v⟩ and the scaled
+  // form of Aᵀw is Σ_i w_i ã_i. So a direction needs one congruence per block (dx at the end)
+  // instead of six, and an iteration two more (c̃, r̃_d).
+  const { m: schur, scaled } = schurComplement(sf, rowsByBlock, scalings); // [numRows, numRows]
+  /** ⟨ã_i, v⟩ over all blocks, for every row i. */
+  const rowDots = (v: Float64Array[]): Float64Array => {
+    const out = new Float64Array(numRows);
     for (let k = 0; k < blocks.length; k++) {
-      const aik = a[i][k];
-      if (aik) s += dot(aik, wcw[k]);
+      const rows = rowsByBlock[k];
+      for (let p = 0; p < rows.length; p++) out[rows[p]] += dot(scaled[k][p], v[k]);
     }
-    u[i] = s;
-  }
-  const schur = schurComplement(sf, rowsByBlock, scalings); // [numRows, numRows]
+    return out;
+  };
+  /** Σ_i w_i ã_i per block: the scaled form of Aᵀw. */
+  const combine = (w: Float64Array): Float64Array[] =>
+    blocks.map((_, k) => {
+      const out = new Float64Array(c[k].length);
+      const rows = rowsByBlock[k];
+      for (let p = 0; p < rows.length; p++) {
+        const wi = w[rows[p]];
+        if (wi === 0) continue;
+        const ap = scaled[k][p];
+        for (let t = 0; t < out.length; t++) out[t] += wi * ap[t];
+      }
+      return out;
+    });
+  const cs = blocks.map((blk, k) => scaleDual(blk, scalings[k], c[k])); // c̃
+  const rds = blocks.map((blk, k) => scaleDual(blk, scalings[k], rd[k])); // r̃_d
+  const u = rowDots(cs); // u_i = ⟨a_i, W c W⟩ = ⟨ã_i, c̃⟩
   const factor = choleskyWithJitter(schur, numRows, 1e-8).factor;
   const solve = (rhs: Float64Array): Float64Array => solveRefined(schur, factor, rhs, numRows);
   const qu = solve(u); // M⁻¹ u: least-squares fit of c by Aᵀ in the W-norm
   const qb = solve(b); // M⁻¹ b
   // R = c − Aᵀ(M⁻¹u) is the part of c that Aᵀ cannot fit. The τ-equation needs
-  // ⟨c, W c W⟩ − uᵀM⁻¹u = ⟨R, W R W⟩; forming that difference directly cancels catastrophically
-  // near the optimum (both terms grow like 1/μ while the difference shrinks), so use R.
-  const atqu = applyAT(sf, qu);
-  const rc = blocks.map((_, k) => c[k].map((t, i) => t - atqu[k][i]));
-  const rcs = blocks.map((blk, k) => scaleDual(blk, scalings[k], rc[k]));
+  // ⟨c, W c W⟩ − uᵀM⁻¹u = ⟨R, W R W⟩ = ‖R̃‖²; forming that difference directly cancels
+  // catastrophically near the optimum (both terms grow like 1/μ while the difference shrinks), so use R̃.
+  const aqu = combine(qu);
+  const rcs = blocks.map((_, k) => cs[k].map((t, i) => t - aqu[k][i])); // R̃
   const tauDenom = -(blockDot(rcs, rcs) + dot(b, qb) + kappa / tau); // < 0
   if (!(tauDenom < 0)) throw new KernelBreakdown(`bordered τ-equation is singular (${tauDenom})`);
 
   /**
    * Newton direction for the targets  A(dx) − b dτ = −η rp,  Aᵀ(dy) + dz − c dτ = −η rd,
    * ⟨c,dx⟩ − bᵀdy + dκ = −η rg,  λ∘(dx̃ + dz̃) = σμe − λ∘λ − corr,  κ dτ + τ dκ = σμ − τκ − corr.
-   * Elimination: dz = −η rd − Aᵀdy + c dτ;  dx = P − W dz W with P = G S Gᵀ + W η rd W;
-   * M dy = rhs1 + dτ (u + b) with rhs1 = −η rp − A(P);  dτ from the scalar ⟨c,dx⟩ − bᵀdy + dκ row.
+   * Elimination: dz = −η rd − Aᵀdy + c dτ;  dx = P − W dz W with P = G Q Gᵀ, Q = S + η r̃_d;
+   * M dy = rhs1 + dτ (u + b) with rhs1 = −η rp − A(P) = −η rp − ⟨ã, Q⟩;  dτ from the scalar
+   * ⟨c,dx⟩ − bᵀdy + dκ row.
    */
   const direction = (sigma: number, eta: number, aff: Direction | null): Direction => {
     const target = sigma * mu;
-    const sMat: Float64Array[] = [];
-    const pMat: Float64Array[] = [];
-    for (let k = 0; k < blocks.length; k++) {
-      const blk = blocks[k];
-      const r2s = scaleDual(blk, scalings[k], rd[k].map((t) => -eta * t)); // Gᵀ r2 G
-      const s = complementarityRhs(blk, scalings[k].lam, target, aff ? [aff.dxs[k], aff.dzs[k]] : null);
-      sMat.push(s);
-      pMat.push(unscalePrimal(blk, scalings[k], s.map((t, i) => t - r2s[i]))); // G (S − r̃2) Gᵀ
-    }
+    const sMat = blocks.map((blk, k) => complementarityRhs(blk, scalings[k].lam, target, aff ? [aff.dxs[k], aff.dzs[k]] : null));
+    const qMat = sMat.map((sk, k) => sk.map((t, i) => t + eta * rds[k][i])); // S − r̃2 with r2 = −η rd
+    const aq = rowDots(qMat);
     const rhs1 = new Float64Array(numRows);
-    for (let i = 0; i < numRows; i++) {
-      let s = -eta * rp[i];
-      for (let k = 0; k < blocks.length; k++) {
-        const aik = a[i][k];
-        if (aik) s -= dot(aik, pMat[k]);
-      }
-      rhs1[i] = s;
-    }
+    for (let i = 0; i < numRows; i++) rhs1[i] = -eta * rp[i] - aq[i];
     const p = solve(rhs1);
     const rTau = target - tau * kappa - (aff ? aff.dtau * aff.dkappa : 0);
-    // ⟨c, P⟩ + uᵀp = ⟨R, P⟩ − η (M⁻¹u)ᵀ rp, again without the cancelling large terms.
-    const dtau = (-eta * rg - blockDot(rc, pMat) + eta * dot(qu, rp) + dot(b, p) - rTau / tau) / tauDenom;
+    // ⟨c, P⟩ + uᵀp = ⟨R̃, Q⟩ − η (M⁻¹u)ᵀ rp, again without the cancelling large terms.
+    const dtau = (-eta * rg - blockDot(rcs, qMat) + eta * dot(qu, rp) + dot(b, p) - rTau / tau) / tauDenom;
     const dy = p.map((t, i) => t + dtau * (qu[i] + qb[i]));
     const atdy = applyAT(sf, dy);
     const dz = blocks.map((_, k) => {
@@ -320,36 +326,35 @@ function newtonStep(
       for (let t = 0; t < out.length; t++) out[t] = -eta * rd[k][t] - atdy[k][t] + dtau * c[k][t];
       return out;
     });
-    const dzs = blocks.map((blk, k) => scaleDual(blk, scalings[k], dz[k]));
+    const ady = combine(dy);
+    const dzs = blocks.map((_, k) => {
+      const out = new Float64Array(c[k].length);
+      for (let t = 0; t < out.length; t++) out[t] = -eta * rds[k][t] - ady[k][t] + dtau * cs[k][t];
+      return out;
+    });
     const dxs = blocks.map((_, k) => sMat[k].map((t, i) => t - dzs[k][i]));
+    // One correction step on the primal equation A(dx) − b dτ = −η rp, whose error grows with
+    // the conditioning of M: dx ← dx − W Aᵀ(M⁻¹ e) W (the W-metric least-norm fix), i.e.
+    // dx̃ ← dx̃ − Σ_i (M⁻¹e)_i ã_i. A(dx) = ⟨ã, dx̃⟩ (also for embedded blocks: the data lies in
+    // the embedding, so the projection below does not change it).
+    const adx = rowDots(dxs);
+    const e = adx.map((t, i) => t - b[i] * dtau + eta * rp[i]);
+    const fs = combine(solve(e));
+    for (let k = 0; k < blocks.length; k++) for (let t = 0; t < dxs[k].length; t++) dxs[k][t] -= fs[k][t];
     const dx = blocks.map((blk, k) => {
       const d = unscalePrimal(blk, scalings[k], dxs[k]);
       return blk.embedded ? projectEmbedded(d, blk.n) : d;
     });
-    // One correction step on the primal equation A(dx) − b dτ = −η rp, whose error grows with
-    // the conditioning of M: dx ← dx − W Aᵀ(M⁻¹ e) W (the W-metric least-norm fix).
-    const adx = applyA(sf, dx);
-    const e = adx.map((t, i) => t - b[i] * dtau + eta * rp[i]);
-    const fix = applyAT(sf, solve(e));
-    for (let k = 0; k < blocks.length; k++) {
-      const fs = scaleDual(blocks[k], scalings[k], fix[k]);
-      const f = unscalePrimal(blocks[k], scalings[k], fs);
-      if (blocks[k].embedded) projectEmbedded(f, blocks[k].n);
-      for (let t = 0; t < f.length; t++) {
-        dx[k][t] -= f[t];
-        dxs[k][t] -= fs[t];
-      }
-    }
     const dkappa = (rTau - kappa * dtau) / tau;
     return { dx, dz, dxs, dzs, dy, dtau, dkappa };
   };
 
   /** Largest α keeping (x, z, τ, κ) + α·d in the cone. */
-  const maxStep = (d: Direction): number => {
+  const maxStep = (d: Direction, cap: number): number => {
     let alpha = Infinity;
     for (let k = 0; k < blocks.length; k++) {
       const lam = scalings[k].lam;
-      alpha = Math.min(alpha, maxStepInCone(blocks[k], lam, d.dxs[k]), maxStepInCone(blocks[k], lam, d.dzs[k]));
+      alpha = Math.min(alpha, maxStepInCone(blocks[k], lam, d.dxs[k], cap), maxStepInCone(blocks[k], lam, d.dzs[k], cap));
     }
     if (d.dtau < 0) alpha = Math.min(alpha, -tau / d.dtau);
     if (d.dkappa < 0) alpha = Math.min(alpha, -kappa / d.dkappa);
@@ -357,10 +362,10 @@ function newtonStep(
   };
 
   const affine = direction(0, 1, null);
-  const alphaAff = Math.min(1, maxStep(affine));
+  const alphaAff = Math.min(1, maxStep(affine, 1));
   const sigma = Math.min(1, Math.max(0, (1 - alphaAff) ** 3));
   const dir = direction(sigma, 1 - sigma, affine);
-  const alpha = Math.min(1, stepFraction * maxStep(dir));
+  const alpha = Math.min(1, stepFraction * maxStep(dir, 1 / stepFraction));
   if (!Number.isFinite(alpha)) throw new KernelBreakdown('non-finite step length');
 
   for (let k = 0; k < blocks.length; k++) {
@@ -470,28 +475,43 @@ function complementarityRhs(
   return rhs;
 }
 
-/** Largest α with λ + α·d in the cone (Infinity when unbounded), d in scaled coordinates. */
-function maxStepInCone(blk: ConeBlock, lam: Float64Array, d: Float64Array): number {
+/**
+ * Largest α ≤ `cap` with λ + α·d in the cone, d in scaled coordinates (the callers never step
+ * further than `cap`). For a PSD block this is −1/λ_min(Λ^{−1/2} d Λ^{−1/2}); but first a Cholesky
+ * factorisation of I + cap·Λ^{−1/2} d Λ^{−1/2} (≈ n³/6 flops, several times cheaper than the
+ * eigenvalues) settles the common case that the whole step `cap` stays inside.
+ */
+function maxStepInCone(blk: ConeBlock, lam: Float64Array, d: Float64Array, cap: number): number {
   const n = blk.n;
   let minRatio = Infinity;
   if (blk.kind === 'lp') {
     for (let i = 0; i < n; i++) minRatio = Math.min(minRatio, d[i] / lam[i]);
   } else {
     const m = new Float64Array(n * n); // [n, n] Λ^{−1/2} d Λ^{−1/2}
+    const t = new Float64Array(n * n); // [n, n] I + cap·m
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) m[i * n + j] = d[i * n + j] / Math.sqrt(lam[i] * lam[j]);
+      for (let j = 0; j < n; j++) {
+        const v = d[i * n + j] / Math.sqrt(lam[i] * lam[j]);
+        m[i * n + j] = v;
+        t[i * n + j] = (i === j ? 1 : 0) + cap * v;
+      }
     }
-    minRatio = symEigenvalues(m, n)[0];
+    if (!Number.isFinite(cap) || choleskyInPlace(t, n) >= 0) minRatio = symEigenvalues(m, n)[0];
+    else if (m.every(Number.isFinite)) return cap;
   }
   if (!Number.isFinite(minRatio)) throw new KernelBreakdown('non-finite direction');
-  return minRatio < 0 ? -1 / minRatio : Infinity;
+  return Math.min(cap, minRatio < 0 ? -1 / minRatio : Infinity);
 }
 
-/** Schur complement M_ij = Σ_k ⟨ã_ik, ã_jk⟩ with ã = Gᵀ a G ('psd') or g∘a ('lp'). */
-function schurComplement(sf: StandardForm, rowsByBlock: number[][], scalings: BlockScaling[]): Float64Array {
+/**
+ * Schur complement M_ij = Σ_k ⟨ã_ik, ã_jk⟩ with ã = Gᵀ a G ('psd') or g∘a ('lp'), and the scaled
+ * rows themselves: scaled[k][p] is ã of row rowsByBlock[k][p] in block k.
+ */
+function schurComplement(sf: StandardForm, rowsByBlock: number[][], scalings: BlockScaling[]): { m: Float64Array; scaled: Float64Array[][] } {
   const { blocks, a } = sf;
   const numRows = sf.b.length;
   const m = new Float64Array(numRows * numRows); // [numRows, numRows]
+  const all: Float64Array[][] = [];
   for (let k = 0; k < blocks.length; k++) {
     const blk = blocks[k];
     const rows = rowsByBlock[k];
@@ -499,6 +519,7 @@ function schurComplement(sf: StandardForm, rowsByBlock: number[][], scalings: Bl
       const f = sf.aFactors?.[i][k];
       return f ? scaleLowRank(blk.n, scalings[k].g, f) : scaleDual(blk, scalings[k], a[i][k] as Float64Array);
     });
+    all.push(scaled);
     for (let p = 0; p < rows.length; p++) {
       for (let q = p; q < rows.length; q++) {
         const v = blk.kind === 'psd' ? symDot(scaled[p], scaled[q], blk.n) : dot(scaled[p], scaled[q]);
@@ -507,7 +528,7 @@ function schurComplement(sf: StandardForm, rowsByBlock: number[][], scalings: Bl
       }
     }
   }
-  return m;
+  return { m, scaled: all };
 }
 
 /** Gᵀ (sign·V Vᵀ) G = sign·(GᵀV)(GᵀV)ᵀ for a low-rank factor; returns [n, n]. */

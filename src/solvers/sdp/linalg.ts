@@ -351,6 +351,23 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vec
 }
 
 /** Implicit QL on the tridiagonal (d, e); accumulates rotations into v when `vectors`; sorts ascending. */
+/**
+ * √(a² + b²). Math.hypot is several times slower in V8 (variadic, extra care for every input);
+ * here the plain formula is used unless a square could overflow or underflow.
+ */
+function hypot(a: number, b: number): number {
+  const x = Math.abs(a);
+  const y = Math.abs(b);
+  const m = x > y ? x : y;
+  if (m > 1e150 || m < 1e-150) {
+    if (m === 0) return 0;
+    const u = x / m;
+    const w = y / m;
+    return m * Math.sqrt(u * u + w * w);
+  }
+  return Math.sqrt(x * x + y * y);
+}
+
 function tql2(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vectors = true): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
@@ -367,7 +384,7 @@ function tql2(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vect
         if (++iter > 60) throw new EigenConvergenceError(n);
         let g = d[l];
         let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
+        let r = hypot(p, 1);
         if (p < 0) r = -r;
         d[l] = e[l] / (p + r);
         d[l + 1] = e[l] * (p + r);
@@ -388,7 +405,7 @@ function tql2(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vect
           s2 = s;
           g = c * e[i];
           h = c * p;
-          r = Math.hypot(p, e[i]);
+          r = hypot(p, e[i]);
           e[i + 1] = s * r;
           s = e[i] / r;
           c = p / r;
