@@ -8,7 +8,7 @@
  * there), then selection for the percentiles; memory is 8 bytes per value read.
  */
 import { METRICS, metricsOf, valueColumn, type Level, type MetricDef } from './metrics.ts';
-import { scan, type ScanOptions, type ScanSpec } from './reader.ts';
+import { scan, type ScanSpec } from './reader.ts';
 import { RunDb, type RangeSpec, type RunMeta, type SlotRange } from './run-db.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -19,8 +19,6 @@ export interface AnalyzeOptions {
   range?: RangeSpec;
   /** A user-slot is in outage when its rate is below this (bit/s/Hz). */
   outageRate?: number;
-  /** How the per-slot tables are read (in-process or in worker threads; reader.ts). */
-  scan?: ScanOptions;
 }
 
 export type MetricSummaries = Record<string, Summary | null>;
@@ -296,7 +294,7 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
     });
   }
 
-  await scan(run, range, specs, opts.scan);
+  await scan(run, range, specs);
 
   // Serving BS of each user and target (fixed by the topology; read from the first slot).
   const servingOf = async (table: string, col: string) =>

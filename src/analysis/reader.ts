@@ -16,15 +16,11 @@
  * arrives as NaN and the consumers drop it. The resolution is a trade: the time goes into
  * making and parsing the digits, so fewer digits read faster.
  *
- * The driver (better-sqlite3) is synchronous: small scans query and parse their chunks one after
- * the other on the run's connection; large ones spread the chunks over worker threads (`scan`).
+ * The driver (better-sqlite3) is synchronous: chunks are queried and parsed one after the other on
+ * the run's connection (≈ 5 s for a 1,000,000-slot run on this machine; docs/analysis.md).
  */
-import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
-import { columnsOf, readChunk, type ChunkQuery } from './chunk-reader.ts';
+import { all } from '../store/db.ts';
 import { asInputError, type RunDb, type SlotRange } from './run-db.ts';
-
-export { parseIntList } from './chunk-reader.ts';
 
 export interface ValueColumn {
   /** SQL expression (usually a column name). */
@@ -71,9 +67,47 @@ function quantised(v: ValueColumn): string {
   return v.notNull && !v.log ? q : `ifnull(${q}, '')`;
 }
 
+/**
+ * Parses `group_concat` output of integers (ASCII bytes) into out[0..]; an empty entry is NaN.
+ * Returns the count.
+ */
+export function parseIntList(b: Uint8Array | null, out: Float64Array, scale: number, log = false): number {
+  if (b === null) return 0;
+  const len = b.length;
+  let n = 0;
+  let i = 0;
+  // Reading past the end gives undefined, which ends every digit loop.
+  while (i < len) {
+    let c = b[i];
+    if (c === 44) {
+      out[n++] = NaN;
+      i++;
+      continue;
+    }
+    let neg = false;
+    if (c === 45) {
+      neg = true;
+      c = b[++i];
+    }
+    let v = 0;
+    while (c >= 48) {
+      v = v * 10 + (c - 48);
+      c = b[++i];
+    }
+    const x = (neg ? -v : v) / scale;
+    out[n++] = log ? 10 ** x : x;
+    i++; // the comma
+  }
+  // A trailing comma (or an empty list) ends with one empty entry.
+  if (len === 0 || b[len - 1] === 44) out[n++] = NaN;
+  return n;
+}
+
 interface Task {
   spec: ScanSpec;
-  query: ChunkQuery;
+  sql: string;
+  lo: number;
+  hi: number;
 }
 
 function buildSql(spec: ScanSpec): string {
@@ -88,82 +122,37 @@ function buildSql(spec: ScanSpec): string {
   return `SELECT ${cols.join(', ')} FROM ${spec.table} WHERE ${where.join(' AND ')}`;
 }
 
-/** Below this many rows a scan reads in-process: starting worker threads costs ~0.3 s. */
-export const PARALLEL_MIN_ROWS = 2_000_000;
-
-export interface ScanOptions {
-  /** Worker threads for a parallel scan (default: `scanThreads()`); 1 reads in-process. */
-  threads?: number;
-  /** Scans of fewer rows read in-process (default PARALLEL_MIN_ROWS). */
-  parallelMinRows?: number;
-  /** Rows per chunk query (default 131072). */
-  chunkRows?: number;
-}
-
-/** Worker threads of a parallel scan: one per core, at most four. */
-export function scanThreads(): number {
-  return Math.min(4, availableParallelism());
-}
-
 /**
- * Reads every scan over the logged slots of `range`, calling each spec's onChunk per chunk (in
- * any order). Resolves when all chunks are parsed. Large scans (≥ PARALLEL_MIN_ROWS rows, more
- * than one core) read their chunks in worker threads (scan-worker.mjs, piscina), each with its own
- * read-only connection: SQLite's formatting of the values, most of the time, then runs on every
- * core while this thread sorts the chunks into the summaries.
+ * Reads every scan over the logged slots of `range`, calling each spec's onChunk per chunk.
+ * Resolves when all chunks are parsed.
  */
-export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], options: ScanOptions = {}): Promise<void> {
-  const threads = options.threads ?? scanThreads();
-  const minRows = options.parallelMinRows ?? PARALLEL_MIN_ROWS;
+export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[]): Promise<void> {
   const tasks: Task[] = [];
   const every = run.meta.logEvery;
-  let rows = 0;
   for (const spec of specs) {
     const sql = buildSql(spec);
-    const width = Math.max(1, Math.floor((options.chunkRows ?? CHUNK_ROWS) / Math.max(1, spec.rowsPerSlot))) * every;
-    for (let lo = range.lo; lo < range.hi; lo += width) {
-      const hi = Math.min(range.hi, lo + width);
-      rows += (Math.ceil((hi - lo) / every) * spec.rowsPerSlot) | 0;
-      tasks.push({
-        spec,
-        query: {
-          sql,
-          params: [lo, hi, ...(spec.where?.params ?? [])],
-          withSlot: spec.withSlot ?? false,
-          withGroup: spec.group !== null,
-          values: spec.values.map((v) => ({ scale: v.scale, log: v.log })),
-          label: `${run.file}: ${spec.table} slots [${lo}, ${hi})`,
-        },
-      });
-    }
+    const width = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, spec.rowsPerSlot))) * every;
+    for (let lo = range.lo; lo < range.hi; lo += width) tasks.push({ spec, sql, lo, hi: Math.min(range.hi, lo + width) });
   }
-  const deliver = (t: Task, data: Float64Array | null) => {
-    if (data) t.spec.onChunk(columnsOf(t.query, data));
+  const query = (t: Task) => all<Record<string, Buffer | number | null>>(run.db, t.sql, [t.lo, t.hi, ...(t.spec.where?.params ?? [])]);
+  const parse = (t: Task, row: Record<string, Buffer | number | null>) => {
+    const n = Number(row.n);
+    if (n === 0) return;
+    const col = (s: Buffer | number | null, scale: number, log = false): Float64Array => {
+      const out = new Float64Array(n);
+      const got = parseIntList(s === null ? null : Buffer.isBuffer(s) ? s : Buffer.from(String(s)), out, scale, log);
+      if (got !== n) throw new Error(`${run.file}: ${t.spec.table} slots [${t.lo}, ${t.hi}): ${got} values for ${n} rows`);
+      return out;
+    };
+    t.spec.onChunk({
+      rows: n,
+      slot: t.spec.withSlot ? col(row.s, 1) : null,
+      group: t.spec.group ? col(row.g, 1) : null,
+      values: t.spec.values.map((v, i) => col(row[`v${i}`], v.scale, v.log)),
+    });
   };
   try {
-    if (threads < 2 || rows < minRows) {
-      for (const t of tasks) deliver(t, readChunk(run.db, t.query));
-      return;
-    }
-    const pool = new Piscina({ filename: new URL('./scan-worker.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads });
-    try {
-      // Chunks are handed on in task order, as in-process, so that sums come out bit-identical.
-      const ready: Array<Float64Array | null | undefined> = new Array(tasks.length);
-      let next = 0;
-      await Promise.all(
-        tasks.map((t, i) =>
-          pool.run({ file: run.file, query: t.query }).then((data: Float64Array | null) => {
-            ready[i] = data;
-            for (; next < tasks.length && ready[next] !== undefined; next++) {
-              deliver(tasks[next], ready[next] ?? null);
-              ready[next] = undefined;
-            }
-          }),
-        ),
-      );
-    } finally {
-      await pool.destroy();
-    }
+    for (const t of tasks) parse(t, (await query(t))[0]);
   } catch (e) {
     throw asInputError(run.file, e);
   }

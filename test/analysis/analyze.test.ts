@@ -170,13 +170,6 @@ test('--from/--to in slots and in simulated time select the same slots [2, 6)', 
   assert.equal(bySlot.network.events, [{ kind: 'csi-report', n: 1 }, { kind: 'pilot', n: 2 }]);
 });
 
-test('a parallel scan (worker threads, small chunks) gives exactly the in-process numbers', async () => {
-  const parallel = await analyzeFile(file, { scan: { threads: 2, parallelMinRows: 0, chunkRows: 3 } });
-  const chunked = await analyzeFile(file, { scan: { threads: 1, chunkRows: 3 } });
-  assert.equal(parallel, a);
-  assert.equal(chunked, a);
-});
-
 test('--outage-rate moves the threshold', async () => {
   const x = await analyzeFile(file, { outageRate: 1.5 });
   // user 0 below 1.5: 0, .05, .2, 1, 1, 1 → 6 of 10; user 1 (rate 2) never
