@@ -12,7 +12,7 @@
  *                                               inverted dropout, `dropoutMask`)
  *   backward  dW = hᵀ·δ, db = Σ_rows δ, δ_prev = (δ·Wᵀ) ⊙ gate_prev
  * and every product is flag-free (`product`, transposes made explicit), which is what XNNPACK
- * runs fast on wasm. leaky'(z) is read off y: for α > 0, y > 0 ⇔ z > 0 (and leaky'(0) = α, as
+ * runs fast on wasm. leaky'(z) is read off y: for α ≥ 0, y > 0 ⇔ z > 0 (and leaky'(0) = α, as
  * tfjs's step(0) = 0 gives).
  *
  * The numbers equal tfjs autograd through the stock layers with the same masks (tested).
@@ -97,7 +97,7 @@ export class DenseChain {
     this.variables = this.dense.flatMap((d) => [d.kernel, d.bias]);
     const leaky = model.layers.find((l) => l.getClassName() === 'LeakyReLU');
     this.leakyAlpha = leaky ? (leaky.getConfig() as { alpha: number }).alpha : 0.2;
-    if (!(this.leakyAlpha > 0)) throw new Error(`DenseChain: LeakyReLU alpha must be > 0, got ${this.leakyAlpha}`);
+    if (!(this.leakyAlpha >= 0)) throw new Error(`DenseChain: LeakyReLU alpha must be ≥ 0, got ${this.leakyAlpha}`);
     // The layer pattern after each hidden Dense: LeakyReLU, then an optional Dropout.
     this.rates = denseLayers.slice(0, -1).map((l) => {
       const i = model.layers.indexOf(l);
