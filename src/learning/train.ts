@@ -264,6 +264,9 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
         valRs: last?.valRs ?? NaN,
         bytes: bytesExchanged,
       });
+      // A batch is synchronous work (tfjs-wasm): give the event loop a turn so that signal
+      // handlers (Ctrl-C → shouldStop) and the progress bar run between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (stopped === 'interrupted') break;
     const trainS = opts.clockS() - tEpoch;
