@@ -114,7 +114,8 @@ export class MlpRunner {
 
   /** Raw output for one input. */
   run(x: Float32Array): Float32Array {
-    if (this.direct) return this.direct.run(x);
+    const direct = this.direct?.run(x);
+    if (direct) return direct;
     return this.tf ? this.runBatch(x, 1) : this.runJs(x).slice();
   }
 
@@ -155,7 +156,8 @@ interface WasmBackendInternals {
 }
 
 interface DirectChain {
-  run(x: Float32Array): Float32Array;
+  /** The raw output, or null when the direct path cannot run now (see `directWasmChain`). */
+  run(x: Float32Array): Float32Array | null;
   dispose(): void;
 }
 
@@ -205,9 +207,13 @@ function directWasmChain(tf: Tf, weights: Array<{ kernel: Tensor2D; bias: Tensor
     return undefined;
   }
   const last = outputs[outputs.length - 1];
+  // tfjs moves a tensor's data to another backend when an op there reads it (and may move it back
+  // under a new id): then the ids above are stale and the engine path must run instead.
+  const operands = [input, ...outputs, ...weights.flatMap((w) => [w.kernel, w.bias])].map((t) => ({ t, id: idOf(t) }));
   return {
-    run(x: Float32Array): Float32Array {
+    run(x: Float32Array): Float32Array | null {
       if (x.length !== inDim) throw new Error(`MLP input has ${x.length} values, expected ${inDim}`);
+      if (tf.getBackend() !== 'wasm' || operands.some((o) => idOf(o.t) !== o.id)) return null;
       // Views are taken per call: the wasm heap's buffer is replaced when the heap grows.
       b.typedArrayFromHeap(input).set(x);
       for (const st of steps) fused(st.aId, st.aShape, 3, st.bId, st.bShape, 3, false, false, st.activation, st.biasId, 0, leakyAlpha, st.outId);

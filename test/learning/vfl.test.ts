@@ -223,6 +223,15 @@ test('a tiny training run decreases the loss; save → load gives identical outp
     runner.run(x.subarray(0, inDim));
     assert.is(tf.memory().numTensors, numTensors, 'a direct call creates no tensor');
     assert.throws(() => runner.run(x.subarray(0, inDim - 1)), /input has \d+ values, expected/);
+    // weights read by an op on another backend move there: the runner falls back to the engine
+    if (tf.getBackend() === 'wasm') {
+      await initBackend('cpu');
+      const onCpu = runner.runBatch(x.subarray(0, inDim), 1);
+      await initBackend('wasm');
+      const after = runner.run(x.subarray(0, inDim));
+      onCpu.forEach((v, i) => close(v, viaTf[i], 1e-4, `cpu batch ${i}`));
+      after.forEach((v, i) => close(v, viaTf[i], 1e-4, `after the move, output ${i}`));
+    }
     runner.dispose();
     // save again and reload: identical weights and outputs
     await saveLayersModel(tf, model, path.join(dir, 'again'));
