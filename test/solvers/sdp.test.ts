@@ -23,6 +23,7 @@ import {
   type SdpSolution,
 } from '../../src/solvers/sdp/index.ts';
 import { lowRankFactor } from '../../src/solvers/sdp/standard.ts';
+import { absInnerH2, norm2 } from '../../src/phy/complex.ts';
 import { buildIsacRelaxation, minRankOneRatio, normalSource } from '../../bench/sdp.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -523,7 +524,7 @@ test('paper-003 relaxation: optimal, rank-one F, SINR met by extracted beamforme
 test('principalEigenvector recovers f from F = f fᴴ and measures the rank-one ratio', () => {
   const n = 5;
   const f = new Float64Array([0.3, -1.2, 2, 0.5, -0.7, 0.1, 1.1, 1.4, 0, -0.9]);
-  const normF2 = f.reduce((s, v) => s + v * v, 0);
+  const normF2 = norm2(f);
   const F = hermitianOuter(f, n);
   const ex = principalEigenvector(F, n);
   close(ex.value, normF2, 1e-12, 'λ₁ = ‖f‖²');
@@ -583,17 +584,10 @@ test('gaussianRandomization: deterministic per seed, rank-one F gives multiples 
   const a = gaussianRandomization(F, n, 5, normalSource(7));
   const b = gaussianRandomization(F, n, 5, normalSource(7));
   assert.equal(a.map((v) => Array.from(v)), b.map((v) => Array.from(v)));
-  const normF2 = f.reduce((s, v) => s + v * v, 0);
+  const normF2 = norm2(f);
   for (const s of a) {
     // |fᴴ s|² = ‖f‖² ‖s‖² iff s ∥ f.
-    let re = 0;
-    let im = 0;
-    for (let r = 0; r < n; r++) {
-      re += f[2 * r] * s[2 * r] + f[2 * r + 1] * s[2 * r + 1];
-      im += f[2 * r] * s[2 * r + 1] - f[2 * r + 1] * s[2 * r];
-    }
-    const normS2 = s.reduce((t, v) => t + v * v, 0);
-    close(re * re + im * im, normF2 * normS2, 1e-10, 'collinear sample');
+    close(absInnerH2(f, 0, s, 0, n), normF2 * norm2(s), 1e-10, 'collinear sample');
   }
   // Sample covariance of a full-rank F converges to F (4000 samples: ~3% standard error).
   const full = hermitianIdentity(n).map((v, i) => 2 * v + 0.5 * F[i]);

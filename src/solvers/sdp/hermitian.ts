@@ -9,6 +9,7 @@
  * E is a real-linear *-homomorphism: E(AB) = E(A)E(B), E(Hᴴ) = E(H)ᵀ, ⟨E(A), E(B)⟩ = 2·Re tr(Aᴴ B),
  * and each eigenvalue of H appears twice in E(H) (eigenvectors [u; v] and [−v; u] for u + iv).
  */
+import { innerH, norm2, scaleInPlace } from '../../phy/complex.ts';
 import { symEig } from './linalg.ts';
 
 /** The real embedding scale·[[Re H, −Im H], [Im H, Re H]] of complex H [n, n]; returns [2n, 2n]. */
@@ -62,6 +63,7 @@ export function hermitianEig(h: Float64Array, n: number): HermitianEigResult {
   const { values: ev, vectors: ve } = symEig(embedHermitian(h, n), m);
   const keptValues: number[] = [];
   const kept: Float64Array[] = []; // complex [n] unit vectors
+  const qw = new Float64Array(2); // qᴴw
   for (let j = m - 1; j >= 0 && kept.length < n; j--) {
     const w = new Float64Array(2 * n);
     for (let r = 0; r < n; r++) {
@@ -71,23 +73,17 @@ export function hermitianEig(h: Float64Array, n: number): HermitianEigResult {
     for (let pass = 0; pass < 2; pass++) {
       for (const q of kept) {
         // w ← w − q (qᴴ w)
-        let re = 0;
-        let im = 0;
-        for (let r = 0; r < n; r++) {
-          re += q[2 * r] * w[2 * r] + q[2 * r + 1] * w[2 * r + 1];
-          im += q[2 * r] * w[2 * r + 1] - q[2 * r + 1] * w[2 * r];
-        }
+        innerH(qw, q, 0, w, 0, n);
+        const [re, im] = qw;
         for (let r = 0; r < n; r++) {
           w[2 * r] -= q[2 * r] * re - q[2 * r + 1] * im;
           w[2 * r + 1] -= q[2 * r] * im + q[2 * r + 1] * re;
         }
       }
     }
-    let norm = 0;
-    for (let t = 0; t < w.length; t++) norm += w[t] * w[t];
-    norm = Math.sqrt(norm);
+    const norm = Math.sqrt(norm2(w));
     if (norm < 0.5) continue; // the partner [−v; u] of an already kept vector
-    for (let t = 0; t < w.length; t++) w[t] /= norm;
+    scaleInPlace(w, 1 / norm);
     kept.push(w);
     keptValues.push(ev[j]);
   }
