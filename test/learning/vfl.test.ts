@@ -26,7 +26,7 @@ import {
 import { isacRates, normalisePowerTf } from '../../src/learning/isac-loss.ts';
 import { BsParty, CentralServer, bytesPerBsPerSample, paperUnitsPerSample } from '../../src/learning/vfl.ts';
 import { loadLayersModel, saveLayersModel } from '../../src/learning/model-store.ts';
-import { trainIsac } from '../../src/learning/train.ts';
+import { trainIsac, type TrainOptions } from '../../src/learning/train.ts';
 import { createLearnedPolicy, modelProblem } from '../../src/learning/policies.ts';
 import { MlpRunner, readDenseLayers } from '../../src/learning/inference.ts';
 import { evaluateInto, emptySlotMetrics, emptySensingChannels, sensingChannelsInto } from '../../src/metrics/isac.ts';
@@ -125,6 +125,11 @@ function setup(tf: Awaited<ReturnType<typeof boot>>, ds: IsacDataset, hidden = [
   return { d, inDim, xs, models, parties };
 }
 
+/** trainIsac options of the tiny training runs below; each test names what it varies. */
+function tinyTraining(tf: Awaited<ReturnType<typeof boot>>, outDir: string, o: Pick<TrainOptions, 'method' | 'epochs' | 'hiddenDims'> & Partial<TrainOptions>): TrainOptions {
+  return { rho: 0.5, batchSize: 64, learningRate: 1e-3, seed: 4, backend: tf.getBackend(), scenario: 'tiny', scenarioHash: 'x', clockS: () => 0, outDir, ...o };
+}
+
 test('VFL gradient exchange equals the gradient of the merged model (same dropout masks)', async () => {
   const tf = await boot();
   const ds = drawDataset(tiny.scenario, tiny.topology, 8, 1, 'grad');
@@ -179,21 +184,7 @@ test('a tiny training run decreases the loss; save → load gives identical outp
   const dir = mkdtempSync(path.join(tmpdir(), 'vfl-'));
   try {
     const ds = drawDataset(tiny.scenario, tiny.topology, 640, 2, 'train');
-    const r = await trainIsac(tf, ds, {
-      method: 'vfl',
-      rho: 0.5,
-      epochs: 4,
-      batchSize: 64,
-      learningRate: 1e-3,
-      hiddenDims: [32, 32],
-      seed: 4,
-      outDir: dir,
-      backend: tf.getBackend(),
-      scenario: 'tiny',
-      scenarioHash: 'x',
-      clockS: () => 0,
-      patience: 10,
-    });
+    const r = await trainIsac(tf, ds, tinyTraining(tf, dir, { method: 'vfl', epochs: 4, hiddenDims: [32, 32], patience: 10 }));
     const c = r.meta.curve;
     assert.ok(c.at(-1)!.valLoss < c[0].valLoss, `validation loss ${c.map((p) => p.valLoss.toFixed(3)).join(' → ')}`);
     assert.ok(c.at(-1)!.trainLoss < c[0].trainLoss, 'training loss decreases');
@@ -284,16 +275,15 @@ test('an interrupted training (stop requested from a timer, mid-epoch) resumes t
   const root = mkdtempSync(path.join(tmpdir(), 'vfl-resume-'));
   try {
     const ds = drawDataset(tiny.scenario, tiny.topology, 384, 2, 'train');
-    const base = { method: 'vfl' as const, rho: 0.5, epochs: 3, batchSize: 64, learningRate: 1e-3, hiddenDims: [16], seed: 4, backend: tf.getBackend(), scenario: 'tiny', scenarioHash: 'x', clockS: () => 0 };
-    const whole = await trainIsac(tf, ds, { ...base, outDir: path.join(root, 'whole') });
+    const base = { method: 'vfl' as const, epochs: 3, hiddenDims: [16] };
+    const whole = await trainIsac(tf, ds, tinyTraining(tf, path.join(root, 'whole'), base));
     assert.is(whole.stopped, 'finished');
     // The stop flag is set by a macrotask, as a signal handler would: the loop must yield to see it.
     let stop = false;
     let batches = 0;
     let perEpoch = 0;
     const first = await trainIsac(tf, ds, {
-      ...base,
-      outDir: path.join(root, 'resumed'),
+      ...tinyTraining(tf, path.join(root, 'resumed'), base),
       shouldStop: () => stop,
       onBatch: (p) => {
         perEpoch = p.batches;
@@ -303,7 +293,7 @@ test('an interrupted training (stop requested from a timer, mid-epoch) resumes t
     assert.is(first.stopped, 'interrupted');
     assert.is(first.meta.epochsDone, 1);
     assert.ok(batches === perEpoch + 2 || batches === perEpoch + 3, `stopped after ${batches} batches (${perEpoch} per epoch)`);
-    const resumed = await trainIsac(tf, ds, { ...base, outDir: path.join(root, 'resumed') });
+    const resumed = await trainIsac(tf, ds, tinyTraining(tf, path.join(root, 'resumed'), base));
     assert.is(resumed.stopped, 'finished');
     const strip = (c: typeof whole.meta.curve) => c.map(({ epoch, trainLoss, valLoss, valRc, valRs }) => ({ epoch, trainLoss, valLoss, valRc, valRs }));
     assert.equal(strip(resumed.meta.curve), strip(whole.meta.curve), 'the same curve, bit for bit');
@@ -321,20 +311,7 @@ test('per-cell DL: own-cell inputs, no bytes exchanged, its own loss decreases',
   const dir = mkdtempSync(path.join(tmpdir(), 'percell-'));
   try {
     const ds = drawDataset(tiny.scenario, tiny.topology, 384, 2, 'train');
-    const r = await trainIsac(tf, ds, {
-      method: 'percell',
-      rho: 0.5,
-      epochs: 3,
-      batchSize: 64,
-      learningRate: 1e-3,
-      hiddenDims: [32],
-      seed: 4,
-      outDir: dir,
-      backend: tf.getBackend(),
-      scenario: 'tiny',
-      scenarioHash: 'x',
-      clockS: () => 0,
-    });
+    const r = await trainIsac(tf, ds, tinyTraining(tf, dir, { method: 'percell', epochs: 3, hiddenDims: [32] }));
     assert.is(r.bytesExchanged, 0);
     assert.is(r.meta.localFeatures, 'own-cell');
     assert.is(r.meta.inputDim, 2 * 4 * (2 + 2));
