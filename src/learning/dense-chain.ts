@@ -82,7 +82,7 @@ export class DenseChain {
 
   constructor(
     private readonly tf: Tf,
-    model: Sequential,
+    private readonly model: Sequential,
   ) {
     const kinds = model.layers.map((l) => l.getClassName());
     if (kinds.some((k) => !['Dense', 'LeakyReLU', 'Dropout'].includes(k))) {
@@ -145,6 +145,23 @@ export class DenseChain {
       h = tensorFrom(tf, k.view(this.yBuf, n), shape) as Tensor2D;
     }
     throw new Error('DenseChain: the model has no Dense layer');
+  }
+
+  /**
+   * The same training forward through the model's own stock layers, with the same dropout masks:
+   * the reference `forward` and `backward` are tested against (tfjs autograd can follow it).
+   */
+  forwardLayers(x: Tensor, seeds: number[]): Tensor {
+    const tf = this.tf;
+    let h = x;
+    let hidden = -1; // the hidden layer a Dropout follows: one LeakyReLU per hidden layer
+    for (const layer of this.model.layers) {
+      const kind = layer.getClassName();
+      if (kind === 'LeakyReLU') hidden++;
+      if (kind !== 'Dropout') h = layer.apply(h, { training: true }) as Tensor;
+      else if (this.rates[hidden] > 0) h = tf.mul(h, tf.tensor(dropoutMask(h.size, this.rates[hidden], seeds[hidden]), h.shape, 'float32'));
+    }
+    return h;
   }
 
   /**

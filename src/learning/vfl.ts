@@ -25,7 +25,7 @@
  */
 import type { Sequential, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { FusedAdam } from './adam.ts';
-import { DenseChain, dropoutMask, type SavedForward } from './dense-chain.ts';
+import { DenseChain, type SavedForward } from './dense-chain.ts';
 import { isacLoss, isacRates, normalisePowerTf, type IsacBatch } from './isac-loss.ts';
 import { sizes, type IsacDims } from './dataset.ts';
 import { streamFor, type Rng } from '../phy/random.ts';
@@ -97,19 +97,7 @@ export class BsParty {
    * (eq. 11) — the reference the explicit passes are tested against (autograd can run through it).
    */
   forwardTrain(x: Tensor, seeds: number[]): Tensor {
-    const tf = this.tf;
-    let h = x;
-    let d = 0;
-    for (const layer of this.model.layers) {
-      if (layer.getClassName() === 'Dropout') {
-        const rate = this.chain.rates[d];
-        const seed = seeds[d++];
-        if (rate > 0) h = tf.mul(h, tf.tensor(dropoutMask(h.size, rate, seed), h.shape, 'float32'));
-      } else {
-        h = layer.apply(h, { training: true }) as Tensor;
-      }
-    }
-    return normalisePowerTf(tf, h);
+    return normalisePowerTf(this.tf, this.chain.forwardLayers(x, seeds));
   }
 
   /** Inference-mode forward (no dropout), normalised. */

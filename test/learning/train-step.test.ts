@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../../src/learning/backend.ts';
 import { FusedAdam } from '../../src/learning/adam.ts';
-import { DenseChain, dropoutMask } from '../../src/learning/dense-chain.ts';
+import { DenseChain } from '../../src/learning/dense-chain.ts';
 import { createMlp } from '../../src/learning/mlp.ts';
 import { streamFor } from '../../src/phy/random.ts';
 
@@ -47,16 +47,7 @@ test('DenseChain: forward and hand-written backward equal autograd through the s
     const saved = chain.forward(x, seeds);
     const grads = tf.tidy(() => chain.backward(saved, dOut));
     // reference: the stock layers in training mode with the same masks in place of Dropout
-    const stock = (): Tensor => {
-      let h: Tensor = x;
-      let d = 0;
-      for (const layer of model.layers) {
-        if (layer.getClassName() === 'Dropout') {
-          h = tf.mul(h, tf.tensor(dropoutMask(h.size, dropout, seeds[d++]), h.shape));
-        } else h = layer.apply(h, { training: true }) as Tensor;
-      }
-      return h;
-    };
+    const stock = (): Tensor => chain.forwardLayers(x, seeds);
     const want = tf.tidy(() => stock());
     assert.ok(relErr(saved.output.dataSync(), want.dataSync()) < 1e-5, 'forward');
     const ref = tf.variableGrads(() => tf.sum(tf.mul(stock(), dOut)) as Scalar, chain.variables);
