@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runScenario, RunControl } from '../../src/app/run.ts';
 import { registerPolicy } from '../../src/policies/registry.ts';
-import { all, closeDb, get, openDb } from '../../src/store/db.ts';
+import { all, closeDb, get, openDb, run } from '../../src/store/db.ts';
 import { scenario } from '../helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'twin-store-'));
@@ -29,6 +29,23 @@ async function rows(file: string, sql: string) {
     await closeDb(db);
   }
 }
+
+test('db.ts: booleans bind as 0/1 and undefined as NULL; SQL errors and missing files are rejections', async () => {
+  const db = await openDb(':memory:');
+  await run(db, 'CREATE TABLE t (a, b, c)');
+  const r = await run(db, 'INSERT INTO t VALUES (?, ?, ?)', [true, false, undefined]);
+  assert.equal(r, { lastID: 1, changes: 1 });
+  assert.equal(await get(db, 'SELECT a, b, c FROM t'), { a: 1, b: 0, c: null });
+  await all(db, 'SELECT * FROM missing').then(
+    () => assert.unreachable('a query on a missing table must reject'),
+    (e: Error) => assert.match(e.message, /no such table: missing/),
+  );
+  await closeDb(db);
+  await openDb(path.join(dir, 'absent.sqlite'), 'readonly').then(
+    () => assert.unreachable('opening a missing file read-only must reject'),
+    (e: Error) => assert.ok(e instanceof Error),
+  );
+});
 
 test('a completed run: runs row, one row per slot/BS/user/target/shadow', async () => {
   const file = path.join(dir, 'a.sqlite');
