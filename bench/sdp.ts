@@ -213,16 +213,18 @@ function timeSolve(params: IsacRelaxationParams, repeats: number, options?: SdpO
 }
 
 /**
- * CVXOPT's time on the same instance at tolerance 1e-9 (best of 5), measured now by
- * scripts/ref/sdp_reference.py when Debian's python3-cvxopt is installed; undefined otherwise.
+ * CVXOPT's time on an instance (best of 5), measured now by scripts/ref/sdp_reference.py when
+ * Debian's python3-cvxopt is installed; undefined otherwise or when CVXOPT does not solve it.
+ * `tol` fixes CVXOPT's tolerance (default: its tightest of 1e-11 … 1e-9 that succeeds).
  * Python is only ever used here and in test fixtures, never by the product.
  */
-function cvxoptMs(problem: SdpProblem, name: string): { ms: number; iterations: number } | undefined {
+export function cvxoptMs(problem: SdpProblem, name: string, tol?: number): { ms: number; iterations: number } | undefined {
   const dir = mkdtempSync(path.join(tmpdir(), 'sdp-bench-'));
   try {
     const file = path.join(dir, 'instance.json');
     writeFileSync(file, problemToJson(problem, name));
-    const r = spawnSync('/usr/bin/python3', ['scripts/ref/sdp_reference.py', 'time', file, '5'], { encoding: 'utf8' });
+    const env = tol === undefined ? process.env : { ...process.env, SDP_REF_TOL: String(tol) };
+    const r = spawnSync('/usr/bin/python3', ['scripts/ref/sdp_reference.py', 'time', file, '5'], { encoding: 'utf8', env });
     if (r.status !== 0) return undefined;
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { status?: string; ms?: number; iterations?: number };
     return out.status === 'optimal' && out.ms !== undefined ? { ms: out.ms, iterations: out.iterations ?? NaN } : undefined;
