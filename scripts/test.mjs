@@ -9,7 +9,7 @@ const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const pattern = process.argv[2] ?? '\\.test\\.tsx?$';
 const child = spawn(process.execPath, ['--import', 'tsx', uvu, 'test', pattern], {
   cwd: root,
-  env: { ...withoutForceColor(process.env), NO_COLOR: '1' },
+  env: { ...testEnv(process.env), NO_COLOR: '1' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';
@@ -30,7 +30,14 @@ child.on('close', (code) => {
   process.exit(failed > 0 || code ? 1 : 0);
 });
 
-function withoutForceColor(env) {
-  const { FORCE_COLOR: _ignored, ...rest } = env;
+/**
+ * The tests' environment does not depend on where they run: no forced colours, and no CI
+ * variables. ink reads CI / CONTINUOUS_INTEGRATION once, when it is imported, and in CI draws no
+ * frame until it unmounts; the dashboard tests draw into in-memory terminals and look at the
+ * frames, so they need ink's normal mode. (The CLI's own behaviour in CI, plain progress lines,
+ * is tested by setting CI for the child it starts: test/dashboard/e2e-tmux.test.ts.)
+ */
+function testEnv(env) {
+  const { FORCE_COLOR: _f, CI: _c, CONTINUOUS_INTEGRATION: _ci, ...rest } = env;
   return rest;
 }

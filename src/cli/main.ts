@@ -15,7 +15,7 @@ import { withOverrides } from '../scenario/validate.ts';
 import { plainProgress } from './progress.ts';
 import { intOption, positiveNumber, readScenario } from './args.ts';
 import { registerAnalysisCommands } from './analysis-commands.ts';
-import { registerWatchCommand, withDashboard } from './dashboard-commands.ts';
+import { dashboardDrawable, registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { registerLocalizationCommands } from './localization-commands.ts';
 import { backendForScenario, registerTrainCommands } from './train-commands.ts';
 import { AnalysisInputError } from '../analysis/errors.ts';
@@ -81,7 +81,7 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
     );
   }
   const dashboard =
-    !quiet && o.dashboard !== false && process.stdout.isTTY && process.stdin.isTTY
+    !quiet && o.dashboard !== false && dashboardDrawable()
       ? await withDashboard(loaded, control, dbPath, { backend })
       : undefined;
   try {
@@ -162,7 +162,7 @@ export function buildProgram(result: { code: number }): Command {
     .option('--out <file>', 'database file (default twin-runs/<time>-<name>.sqlite)')
     .option('--speed <x>', 'pace to the wall clock: simulated seconds per second', positiveNumber)
     .option('--quiet', 'print only the summary')
-    .option('--no-dashboard', 'plain progress lines instead of the live dashboard (also without a TTY)')
+    .option('--no-dashboard', 'plain progress lines instead of the live dashboard (also without a TTY, and in CI)')
     .action(async (file, o) => {
       result.code = await commandRun(file, o);
     });

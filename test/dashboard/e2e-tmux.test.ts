@@ -1,7 +1,9 @@
 /**
  * End to end in a real pseudo-terminal (tmux): `isac-twin run` on the default scenario (with MRT
  * acting) shows the dashboard, the keys are typed into the pane, q stops it; then the database
- * holds an `interrupted` run with its slots. Skipped, saying so, when tmux is not installed (apt-get install -y tmux).
+ * holds an `interrupted` run with its slots. In a CI job (CI set) the same terminal gets plain
+ * progress lines instead, since ink draws nothing there until it unmounts. Skipped, saying so,
+ * when tmux is not installed (apt-get install -y tmux).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -30,6 +32,7 @@ async function until(what: string, pred: (s: string) => boolean, timeoutMs: numb
 if (!hasTmux) {
   console.log('  e2e-tmux: tmux is not installed, skipping the terminal end-to-end test (apt-get install -y tmux)');
   test.skip('run in tmux, keys, q → interrupted run in the database', () => {});
+  test.skip('run in tmux with CI set: plain progress lines', () => {});
 } else {
   test('run in tmux: the dashboard draws, p / ? / esc work, q stops → interrupted run with its slots', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-e2e-'));
@@ -69,6 +72,23 @@ if (!hasTmux) {
       } finally {
         await reader.close();
       }
+    } finally {
+      tmux('kill-server');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('run in tmux with CI set: plain progress lines and the summary, no dashboard', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-e2e-ci-'));
+    const db = path.join(dir, 'run.sqlite');
+    const cmd = `cd '${process.cwd()}' && env -u NODE_ENV CI=true TERM=xterm-256color node bin/isac-twin.js run scenarios/default.yaml --policy mrt --slots 400 --out '${db}'; echo "exit $?"; sleep 60`;
+    try {
+      assert.equal(tmux('new-session', '-d', '-s', 'dash', '-x', '100', '-y', '30', cmd).status, 0);
+      const s = await until('the end of the run', (x) => /^exit \d+$/m.test(x), 60_000);
+      assert.match(s, /^exit 0$/m);
+      assert.match(s, /^ {2}slot 400\/400 \(100%\) · sim 0\.40 s/m);
+      assert.match(s, /run completed: default · policy mrt · seed 1/);
+      assert.not.ok(s.includes('─ Users') || s.includes('▶ running'), s);
     } finally {
       tmux('kill-server');
       rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { fakeTerminal } from '../../src/dashboard/fake-terminal.ts';
 import { startLiveDashboard } from '../../src/dashboard/live.ts';
 import type { SlotRecord } from '../../src/sim/events.ts';
 import { loadScenario, withOverrides } from '../../src/scenario/validate.ts';
+import isInCi from 'is-in-ci';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-live-'));
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
@@ -49,6 +50,10 @@ async function runWithDashboard(slots: number, onChunk: (k: number, term: Return
   const frames = term.stdout.frames.map(strip);
   return { summary, dbPath, term, records, frames, last: frames.filter((f) => f.includes('isac-twin |')).at(-1) ?? '', dash };
 }
+
+test('ink draws live frames in this process (CI unset: npm test clears it, ink reads it at import)', () => {
+  assert.not.ok(isInCi, 'CI or CONTINUOUS_INTEGRATION is set, so ink draws no frame before unmounting; run these tests with npm test');
+});
 
 test('q stops the run: interrupted, the slots so far in the database, the last frame says so', async () => {
   const r = await runWithDashboard(4000, (k, term) => {
