@@ -64,7 +64,8 @@ export function hermitianEig(h: Float64Array, n: number): HermitianEigResult {
   const keptValues: number[] = [];
   const kept: Float64Array[] = []; // complex [n] unit vectors
   const qw = new Float64Array(2); // qᴴw
-  for (let j = m - 1; j >= 0 && kept.length < n; j--) {
+  /** Real eigenvector j as u + iv, with the kept vectors projected out (twice, for accuracy). */
+  const residual = (j: number): Float64Array => {
     const w = new Float64Array(2 * n);
     for (let r = 0; r < n; r++) {
       w[2 * r] = ve[r * m + j];
@@ -81,12 +82,38 @@ export function hermitianEig(h: Float64Array, n: number): HermitianEigResult {
         }
       }
     }
-    const norm = Math.sqrt(norm2(w));
-    if (norm < 0.5) continue; // the partner [−v; u] of an already kept vector
+    return w;
+  };
+  const keep = (w: Float64Array, norm: number, value: number) => {
     scaleInPlace(w, 1 / norm);
     kept.push(w);
-    keptValues.push(ev[j]);
+    keptValues.push(value);
+  };
+  for (let j = m - 1; j >= 0 && kept.length < n; j--) {
+    const w = residual(j);
+    const norm = Math.sqrt(norm2(w));
+    if (norm >= 0.5) keep(w, norm, ev[j]); // below: mostly the partner [−v; u] of a kept vector
   }
+  // Within a repeated eigenvalue the real basis is arbitrary, and its vectors may each keep less
+  // than half their length after projection: complete the basis with the largest residuals.
+  while (kept.length < n) {
+    let best = -1;
+    let bestNorm = 0;
+    let bestW: Float64Array | null = null;
+    for (let j = m - 1; j >= 0; j--) {
+      const w = residual(j);
+      const norm = Math.sqrt(norm2(w));
+      if (norm > bestNorm) [best, bestNorm, bestW] = [j, norm, w];
+    }
+    if (!bestW || !(bestNorm > 1e-6)) throw new Error(`hermitianEig: no complex basis from the real embedding (${kept.length} of ${n})`);
+    keep(bestW, bestNorm, ev[best]);
+  }
+  // Descending by eigenvalue (the completion may have appended out of order).
+  const order = keptValues.map((_, i) => i).sort((a, b) => keptValues[b] - keptValues[a] || a - b);
+  const sortedKept = order.map((i) => kept[i]);
+  const sortedValues = order.map((i) => keptValues[i]);
+  kept.splice(0, kept.length, ...sortedKept);
+  keptValues.splice(0, keptValues.length, ...sortedValues);
   // Ascending order, vectors as columns.
   const values = new Float64Array(n);
   const vectors = new Float64Array(2 * n * n);
