@@ -23,6 +23,7 @@ import {
   type SdpSolution,
 } from '../../src/solvers/sdp/index.ts';
 import { lowRankFactor } from '../../src/solvers/sdp/standard.ts';
+import { choleskyInPlace, congruence, congruenceDiagT, congruenceT, diagonalOf } from '../../src/solvers/sdp/linalg.ts';
 import { absInnerH2, norm2 } from '../../src/phy/complex.ts';
 import { buildIsacRelaxation, minRankOneRatio, normalSource } from '../../bench/sdp.ts';
 
@@ -164,6 +165,36 @@ test('symEig: reconstruction, orthogonality and agreement with a Jacobi eigensol
     const valuesOnly = symEigenvalues(a, n);
     ref.forEach((v, i) => assert.ok(Math.abs(v - valuesOnly[i]) < 1e-11, `n=${n} values-only ${i}`));
   }
+});
+
+test('congruences GᵀAG / GAGᵀ / Gᵀdiag(d)G equal naive triple products (general and triangular G), exactly symmetric', () => {
+  const randn = normalSource(11);
+  const n = 7;
+  const naive = (p: Float64Array, q: Float64Array, tp: boolean, tq: boolean) => {
+    const out = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) out[i * n + j] += (tp ? p[k * n + i] : p[i * n + k]) * (tq ? q[j * n + k] : q[k * n + j]);
+    return out;
+  };
+  const a = randomSymmetric(n, randn);
+  const g = Float64Array.from({ length: n * n }, randn);
+  const spd = naive(g, g, false, true); // g gᵀ
+  for (let i = 0; i < n; i++) spd[i * n + i] += 1;
+  const l = Float64Array.from(spd);
+  assert.is(choleskyInPlace(l, n), -1);
+  const work = new Float64Array(n * n);
+  const check = (got: Float64Array, want: Float64Array, what: string) => {
+    for (let i = 0; i < n * n; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-12 * (1 + Math.abs(want[i])), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.is(got[i * n + j], got[j * n + i], `${what} symmetric`);
+  };
+  check(congruenceT(g, a, new Float64Array(n * n), n, work), naive(naive(g, a, true, false), g, false, false), 'gᵀag');
+  check(congruenceT(l, a, new Float64Array(n * n), n, work, true), naive(naive(l, a, true, false), l, false, false), 'lᵀal (l lower)');
+  check(congruence(g, a, new Float64Array(n * n), n, work), naive(naive(g, a, false, false), g, false, true), 'gagᵀ');
+  const d = Float64Array.from({ length: n }, (_, i) => i - 2);
+  const dm = new Float64Array(n * n);
+  d.forEach((v, i) => (dm[i * n + i] = v));
+  assert.equal(Array.from(diagonalOf(dm, n)!), Array.from(d));
+  assert.is(diagonalOf(a, n), null);
+  check(congruenceDiagT(g, d, new Float64Array(n * n), n), naive(naive(g, dm, true, false), g, false, false), 'gᵀdiag(d)g');
 });
 
 test('choleskyWithJitter: solves SPD systems, reports failure on indefinite input', () => {
@@ -555,13 +586,9 @@ test('principalEigenvector recovers f from F = f fᴴ and measures the rank-one 
   close(ex2.rankOneRatio, normF2 / (normF2 + 0.1 * normG2), 1e-12, 'ratio of a rank-two F');
 });
 
-test('hermitianEig handles repeated eigenvalues (orthonormal complex basis)', () => {
-  const n = 4;
-  const u = new Float64Array([1, 0, 0, 1, 0, 0, 1, -1]);
-  const uu = hermitianOuter(u, n);
-  const h = hermitianIdentity(n).map((v, i) => v + uu[i]); // eigenvalues 1, 1, 1, 1 + ‖u‖²
-  const { values, vectors } = hermitianEig(h, n);
-  assert.equal(Array.from(values).map((v) => Math.round(v * 1e10) / 1e10), [1, 1, 1, 5]);
+/** Max deviation of UᴴU from I for [n, n] complex columns. */
+function unitaryError(vectors: Float64Array, n: number): number {
+  let worst = 0;
   for (let a = 0; a < n; a++) {
     for (let b = 0; b < n; b++) {
       let re = 0;
@@ -572,8 +599,55 @@ test('hermitianEig handles repeated eigenvalues (orthonormal complex basis)', ()
         re += ar * br + ai * bi;
         im += ar * bi - ai * br;
       }
-      assert.ok(Math.abs(re - (a === b ? 1 : 0)) < 1e-12 && Math.abs(im) < 1e-12, `⟨u_${a}, u_${b}⟩`);
+      worst = Math.max(worst, Math.abs(re - (a === b ? 1 : 0)), Math.abs(im));
     }
+  }
+  return worst;
+}
+
+test('hermitianEig handles repeated eigenvalues (orthonormal complex basis)', () => {
+  const n = 4;
+  const u = new Float64Array([1, 0, 0, 1, 0, 0, 1, -1]);
+  const uu = hermitianOuter(u, n);
+  const h = hermitianIdentity(n).map((v, i) => v + uu[i]); // eigenvalues 1, 1, 1, 1 + ‖u‖²
+  const { values, vectors } = hermitianEig(h, n);
+  assert.equal(Array.from(values).map((v) => Math.round(v * 1e10) / 1e10), [1, 1, 1, 5]);
+  assert.ok(unitaryError(vectors, n) < 1e-12);
+});
+
+test('hermitianEig on large low-rank matrices: a full basis even when the real eigenvectors of the null space pair badly', () => {
+  // Rank 1–2 at n ≥ 28: the real embedding's 2(n − r)-fold zero eigenvalue comes with an arbitrary
+  // real basis, whose vectors can each keep under half their length after Gram–Schmidt (the
+  // first version then returned fewer than n vectors and crashed on N_t = 32 designs).
+  for (const [seed, n, rank] of [[6, 30, 1], [4, 28, 2], [8, 32, 3]]) {
+    const randn = normalSource(seed);
+    const F = new Float64Array(2 * n * n);
+    for (let r = 0; r < rank; r++) {
+      const o = hermitianOuter(Float64Array.from({ length: 2 * n }, randn), n);
+      for (let i = 0; i < F.length; i++) F[i] += o[i];
+    }
+    const { values, vectors } = hermitianEig(F, n);
+    assert.ok(unitaryError(vectors, n) < 1e-10, `seed ${seed}: UᴴU = I`);
+    for (let i = 1; i < n; i++) assert.ok(values[i] >= values[i - 1], 'ascending');
+    // U diag(λ) Uᴴ = F
+    let worst = 0;
+    let scale = 0;
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        let re = 0;
+        let im = 0;
+        for (let j = 0; j < n; j++) {
+          const [ar, ai] = [vectors[2 * (r * n + j)], vectors[2 * (r * n + j) + 1]];
+          const [br, bi] = [vectors[2 * (c * n + j)], vectors[2 * (c * n + j) + 1]];
+          re += values[j] * (ar * br + ai * bi);
+          im += values[j] * (ai * br - ar * bi);
+        }
+        worst = Math.max(worst, Math.abs(re - F[2 * (r * n + c)]), Math.abs(im - F[2 * (r * n + c) + 1]));
+        scale = Math.max(scale, Math.abs(F[2 * (r * n + c)]));
+      }
+    }
+    assert.ok(worst < 1e-10 * scale, `seed ${seed}: reconstruction error ${worst}`);
+    assert.equal(values.slice(0, n - rank).every((v) => Math.abs(v) < 1e-9 * values[n - 1]), true, 'null space');
   }
 });
 

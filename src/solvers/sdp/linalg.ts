@@ -73,20 +73,46 @@ export function matMulTransB(a: Float64Array, b: Float64Array, out: Float64Array
   return out;
 }
 
-/** out = gᵀ · a · g for symmetric a (result symmetrised). work: scratch of length n·n. */
+/**
+ * out = gᵀ · a · g for symmetric a (exactly symmetric: the upper triangle is computed and
+ * mirrored). `gLower`: g is lower triangular (a Cholesky factor), whose zeros are skipped.
+ * work: scratch of length n·n.
+ */
 export function congruenceT(
   g: Float64Array,
   a: Float64Array,
   out: Float64Array,
   n: number,
   work: Float64Array,
+  gLower = false,
 ): Float64Array {
-  matMul(a, g, work, n); // [n, n] = a g
-  matMulTransA(g, work, out, n); // [n, n] = gᵀ a g
-  return symmetrize(out, n);
+  // work = a g
+  work.fill(0, 0, n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let k = 0; k < n; k++) {
+      const aik = a[ri + k];
+      if (aik === 0) continue;
+      const rk = k * n;
+      const end = gLower ? k + 1 : n;
+      for (let j = 0; j < end; j++) work[ri + j] += aik * g[rk + j];
+    }
+  }
+  // out = gᵀ work, upper triangle
+  out.fill(0, 0, n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i < n; i++) {
+      const gki = g[rk + i];
+      if (gki === 0) continue;
+      const ri = i * n;
+      for (let j = i; j < n; j++) out[ri + j] += gki * work[rk + j];
+    }
+  }
+  return mirrorUpper(out, n);
 }
 
-/** out = g · a · gᵀ for symmetric a (result symmetrised). work: scratch of length n·n. */
+/** out = g · a · gᵀ for symmetric a (exactly symmetric, as congruenceT). work: scratch of length n·n. */
 export function congruence(
   g: Float64Array,
   a: Float64Array,
@@ -95,8 +121,55 @@ export function congruence(
   work: Float64Array,
 ): Float64Array {
   matMulTransB(a, g, work, n); // [n, n] = a gᵀ
-  matMul(g, work, out, n); // [n, n] = g a gᵀ
-  return symmetrize(out, n);
+  // out = g work, upper triangle
+  out.fill(0, 0, n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let k = 0; k < n; k++) {
+      const gik = g[ri + k];
+      if (gik === 0) continue;
+      const rk = k * n;
+      for (let j = i; j < n; j++) out[ri + j] += gik * work[rk + j];
+    }
+  }
+  return mirrorUpper(out, n);
+}
+
+/**
+ * out = gᵀ · diag(d) · g = Σ_k d_k g_kᵀ g_k (g_k: row k of g), upper triangle mirrored: n³/2
+ * products instead of the 2n³ of a general congruence (power constraints tr(X) ≤ P have a = I).
+ */
+export function congruenceDiagT(g: Float64Array, d: Float64Array, out: Float64Array, n: number): Float64Array {
+  out.fill(0, 0, n * n);
+  for (let k = 0; k < n; k++) {
+    const dk = d[k];
+    if (dk === 0) continue;
+    const rk = k * n;
+    for (let i = 0; i < n; i++) {
+      const v = dk * g[rk + i];
+      if (v === 0) continue;
+      const ri = i * n;
+      for (let j = i; j < n; j++) out[ri + j] += v * g[rk + j];
+    }
+  }
+  return mirrorUpper(out, n);
+}
+
+/** The diagonal of a when a is diagonal, else null. */
+export function diagonalOf(a: Float64Array, n: number): Float64Array | null {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < n; j++) if (i !== j && a[ri + j] !== 0) return null;
+  }
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i];
+  return d;
+}
+
+/** Copies the upper triangle of a onto its lower triangle, in place. */
+export function mirrorUpper(a: Float64Array, n: number): Float64Array {
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[j * n + i] = a[i * n + j];
+  return a;
 }
 
 /** Replaces a by (a + aᵀ)/2 in place. */
@@ -350,7 +423,6 @@ function tred2(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vec
   e[0] = 0;
 }
 
-/** Implicit QL on the tridiagonal (d, e); accumulates rotations into v when `vectors`; sorts ascending. */
 /**
  * √(a² + b²). Math.hypot is several times slower in V8 (variadic, extra care for every input);
  * here the plain formula is used unless a square could overflow or underflow.
@@ -368,6 +440,7 @@ function hypot(a: number, b: number): number {
   return Math.sqrt(x * x + y * y);
 }
 
+/** Implicit QL on the tridiagonal (d, e); accumulates rotations into v when `vectors`; sorts ascending. */
 function tql2(v: Float64Array, d: Float64Array, e: Float64Array, n: number, vectors = true): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
