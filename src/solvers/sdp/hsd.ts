@@ -38,6 +38,7 @@ import {
   congruenceDiagT,
   congruenceT,
   diagonalOf,
+  mirrorUpper,
   dot,
   matMul,
   matVec,
@@ -91,9 +92,9 @@ interface BlockScaling {
 }
 
 /** A search direction, in original (d*) and NT-scaled (d*s) coordinates. */
+/** A Newton direction in the scaled space (dx̃, dz̃) with dy, dτ, dκ; `eta` is its residual weight. */
 interface Direction {
-  dx: Float64Array[];
-  dz: Float64Array[];
+  eta: number;
   dxs: Float64Array[];
   dzs: Float64Array[];
   dy: Float64Array;
@@ -267,27 +268,34 @@ function newtonStep(
   // form of Aᵀw is Σ_i w_i ã_i. So a direction needs one congruence per block (dx at the end)
   // instead of six, and an iteration two more (c̃, r̃_d).
   const { m: schur, scaled } = schurComplement(sf, rowsByBlock, scalings); // [numRows, numRows]
+  // Every matrix these two meet is symmetric: PSD blocks use one triangle and mirror it.
   /** ⟨ã_i, v⟩ over all blocks, for every row i. */
   const rowDots = (v: Float64Array[]): Float64Array => {
     const out = new Float64Array(numRows);
     for (let k = 0; k < blocks.length; k++) {
       const rows = rowsByBlock[k];
-      for (let p = 0; p < rows.length; p++) out[rows[p]] += dot(scaled[k][p], v[k]);
+      const psd = blocks[k].kind === 'psd';
+      for (let p = 0; p < rows.length; p++) out[rows[p]] += psd ? symDot(scaled[k][p], v[k], blocks[k].n) : dot(scaled[k][p], v[k]);
     }
     return out;
   };
   /** Σ_i w_i ã_i per block: the scaled form of Aᵀw. */
   const combine = (w: Float64Array): Float64Array[] =>
-    blocks.map((_, k) => {
+    blocks.map((blk, k) => {
       const out = new Float64Array(c[k].length);
       const rows = rowsByBlock[k];
+      const n = blk.n;
       for (let p = 0; p < rows.length; p++) {
         const wi = w[rows[p]];
         if (wi === 0) continue;
         const ap = scaled[k][p];
-        for (let t = 0; t < out.length; t++) out[t] += wi * ap[t];
+        if (blk.kind === 'psd') {
+          for (let i = 0; i < n; i++) for (let t = i * n + i; t < (i + 1) * n; t++) out[t] += wi * ap[t];
+        } else {
+          for (let t = 0; t < out.length; t++) out[t] += wi * ap[t];
+        }
       }
-      return out;
+      return blk.kind === 'psd' ? mirrorUpper(out, n) : out;
     });
   const cs = blocks.map((blk, k) => scaleDual(blk, scalings[k], c[k])); // c̃
   const rds = blocks.map((blk, k) => scaleDual(blk, scalings[k], rd[k])); // r̃_d
@@ -324,12 +332,6 @@ function newtonStep(
     const dtau = (-eta * rg - blockDot(rcs, qMat) + eta * dot(qu, rp) + dot(b, p) - rTau / tau) / tauDenom;
     const dy = new Float64Array(numRows);
     for (let i = 0; i < numRows; i++) dy[i] = p[i] + dtau * (qu[i] + qb[i]);
-    const atdy = applyAT(sf, dy);
-    const dz = blocks.map((_, k) => {
-      const out = new Float64Array(c[k].length);
-      for (let t = 0; t < out.length; t++) out[t] = -eta * rd[k][t] - atdy[k][t] + dtau * c[k][t];
-      return out;
-    });
     const ady = combine(dy);
     const dzs = blocks.map((_, k) => {
       const out = new Float64Array(c[k].length);
@@ -346,12 +348,27 @@ function newtonStep(
     for (let i = 0; i < numRows; i++) e[i] = adx[i] - b[i] * dtau + eta * rp[i];
     const fs = combine(solve(e));
     for (let k = 0; k < blocks.length; k++) for (let t = 0; t < dxs[k].length; t++) dxs[k][t] -= fs[k][t];
-    const dx = blocks.map((blk, k) => {
-      const d = unscalePrimal(blk, scalings[k], dxs[k]);
-      return blk.embedded ? projectEmbedded(d, blk.n) : d;
-    });
     const dkappa = (rTau - kappa * dtau) / tau;
-    return { dx, dz, dxs, dzs, dy, dtau, dkappa };
+    return { eta, dxs, dzs, dy, dtau, dkappa };
+  };
+
+  /**
+   * The step itself in the original space, needed for the final direction only (the predictor
+   * lives in the scaled space): dx = G dx̃ Gᵀ (projected back onto the embedding) and
+   * dz = −η rd − Aᵀdy + c dτ.
+   */
+  const unscaled = (d: Direction): { dx: Float64Array[]; dz: Float64Array[] } => {
+    const dx = blocks.map((blk, k) => {
+      const v = unscalePrimal(blk, scalings[k], d.dxs[k]);
+      return blk.embedded ? projectEmbedded(v, blk.n) : v;
+    });
+    const atdy = applyAT(sf, d.dy);
+    const dz = blocks.map((_, k) => {
+      const out = new Float64Array(c[k].length);
+      for (let t = 0; t < out.length; t++) out[t] = -d.eta * rd[k][t] - atdy[k][t] + d.dtau * c[k][t];
+      return out;
+    });
+    return { dx, dz };
   };
 
   /** Largest α keeping (x, z, τ, κ) + α·d in the cone. */
@@ -373,11 +390,12 @@ function newtonStep(
   const alpha = Math.min(1, stepFraction * maxStep(dir, 1 / stepFraction));
   if (!Number.isFinite(alpha)) throw new KernelBreakdown('non-finite step length');
 
+  const { dx, dz } = unscaled(dir);
   for (let k = 0; k < blocks.length; k++) {
     const xk = x[k];
     const zk = z[k];
-    const dxk = dir.dx[k];
-    const dzk = dir.dz[k];
+    const dxk = dx[k];
+    const dzk = dz[k];
     for (let t = 0; t < xk.length; t++) {
       xk[t] += alpha * dxk[t];
       zk[t] += alpha * dzk[t];
@@ -567,51 +585,54 @@ function schurComplement(sf: StandardForm, rowsByBlock: number[][], scalings: Bl
   return { m, scaled: all };
 }
 
-/** A scaled low-rank row: ã = sign·W Wᵀ with W = GᵀV, [n, rank] row-major. */
+/** A scaled low-rank row: ã = sign·W Wᵀ with W = GᵀV; stored transposed, [rank, n] row-major (column t of W at t·n). */
 interface ScaledFactor {
   sign: number;
   rank: number;
-  w: Float64Array;
+  wt: Float64Array;
 }
 
-/** W = GᵀV for a low-rank factor V. */
+/** W = GᵀV for a low-rank factor V ([n, rank] row-major), as Wᵀ [rank, n]. */
 function scaleFactor(n: number, g: Float64Array, f: LowRankFactor): ScaledFactor {
   const r = f.rank;
-  const w = new Float64Array(n * r); // [n, r] Gᵀ V
-  for (let k = 0; k < n; k++) {
-    for (let i = 0; i < n; i++) {
-      const gki = g[k * n + i];
-      if (gki === 0) continue;
-      for (let j = 0; j < r; j++) w[i * r + j] += gki * f.v[k * r + j];
+  const wt = new Float64Array(r * n);
+  for (let t = 0; t < r; t++) {
+    const rt = t * n;
+    for (let k = 0; k < n; k++) {
+      const vkt = f.v[k * r + t];
+      if (vkt === 0) continue;
+      const rk = k * n;
+      for (let i = 0; i < n; i++) wt[rt + i] += vkt * g[rk + i]; // W[i, t] = Σ_k G[k, i] V[k, t]
     }
   }
-  return { sign: f.sign, rank: r, w };
+  return { sign: f.sign, rank: r, wt };
 }
 
 /** sign·W Wᵀ as a dense [n, n] matrix. */
 function lowRankOuter(n: number, f: ScaledFactor): Float64Array {
-  const { w, rank: r, sign } = f;
+  const { wt, rank: r, sign } = f;
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < r; t++) s += w[i * r + t] * w[j * r + t];
-      out[i * n + j] = sign * s;
-      out[j * n + i] = sign * s;
+  for (let t = 0; t < r; t++) {
+    const rt = t * n;
+    for (let i = 0; i < n; i++) {
+      const wi = sign * wt[rt + i];
+      if (wi === 0) continue;
+      const ri = i * n;
+      for (let j = i; j < n; j++) out[ri + j] += wi * wt[rt + j];
     }
   }
-  return out;
+  return mirrorUpper(out, n);
 }
 
 /** ⟨s₁W₁W₁ᵀ, s₂W₂W₂ᵀ⟩ = s₁s₂ Σ_ab ((W₁ᵀW₂)_ab)². */
 function factorDot(n: number, f1: ScaledFactor, f2: ScaledFactor): number {
-  const r1 = f1.rank;
-  const r2 = f2.rank;
   let s = 0;
-  for (let a = 0; a < r1; a++) {
-    for (let b = 0; b < r2; b++) {
+  for (let a = 0; a < f1.rank; a++) {
+    for (let b = 0; b < f2.rank; b++) {
       let c = 0;
-      for (let i = 0; i < n; i++) c += f1.w[i * r1 + a] * f2.w[i * r2 + b];
+      const ra = a * n;
+      const rb = b * n;
+      for (let i = 0; i < n; i++) c += f1.wt[ra + i] * f2.wt[rb + i];
       s += c * c;
     }
   }
