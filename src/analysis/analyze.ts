@@ -8,7 +8,7 @@
  * there), then selection for the percentiles; memory is 8 bytes per value read.
  */
 import { METRICS, metricsOf, valueColumn, type Level, type MetricDef } from './metrics.ts';
-import { scan, type ScanSpec } from './reader.ts';
+import { scan, type ScanOptions, type ScanSpec } from './reader.ts';
 import { RunDb, type RangeSpec, type RunMeta, type SlotRange } from './run-db.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -19,6 +19,8 @@ export interface AnalyzeOptions {
   range?: RangeSpec;
   /** A user-slot is in outage when its rate is below this (bit/s/Hz). */
   outageRate?: number;
+  /** How the per-slot tables are read (in-process or with query threads; reader.ts). */
+  scan?: ScanOptions;
 }
 
 export type MetricSummaries = Record<string, Summary | null>;
@@ -123,16 +125,23 @@ class EntitySeries {
   /** `capacity`: values expected per entity (one per logged slot). */
   constructor(private readonly capacity: number) {}
 
-  private grow(metric: string, id: number): Float64Array {
-    const bufs = this.bufs.get(metric)!;
+  /** Makes room for `extra` more values of entity `id`. */
+  private reserve(bufs: Float64Array[], lens: number[], id: number, extra: number): void {
     const old = bufs[id];
-    const next = new Float64Array(old ? 2 * old.length : Math.max(16, this.capacity));
-    if (old) next.set(old);
+    const len = lens[id] ?? 0;
+    if (old !== undefined && len + extra <= old.length) return;
+    let size = old ? old.length : Math.max(16, this.capacity);
+    while (size < len + extra) size *= 2;
+    const next = new Float64Array(size);
+    if (old) next.set(old.subarray(0, len));
     bufs[id] = next;
-    return next;
+    lens[id] = len;
   }
 
-  /** Appends the non-NaN values of `col` to each row's entity (entity 0 when ids is null). */
+  /**
+   * Appends the non-NaN values of `col` to each row's entity (entity 0 when ids is null), in row
+   * order. Room is made once per entity and chunk, so the copy loop does no checks.
+   */
   push(metric: string, ids: Float64Array | null, col: Float64Array, rows: number): void {
     if (!this.bufs.has(metric)) {
       this.bufs.set(metric, []);
@@ -140,16 +149,35 @@ class EntitySeries {
     }
     const bufs = this.bufs.get(metric)!;
     const lens = this.lens.get(metric)!;
+    if (ids === null) {
+      this.reserve(bufs, lens, 0, rows);
+      const b = bufs[0];
+      let k = lens[0];
+      for (let i = 0; i < rows; i++) {
+        const x = col[i];
+        if (x === x) b[k++] = x;
+      }
+      lens[0] = k;
+      return;
+    }
+    // Rows per entity in this chunk (entity indices are small: BSs, users, targets).
+    let maxId = 0;
+    for (let i = 0; i < rows; i++) if (ids[i] > maxId) maxId = ids[i];
+    const counts = new Int32Array((maxId | 0) + 1);
+    for (let i = 0; i < rows; i++) counts[ids[i] | 0]++;
+    const pos = new Int32Array(counts.length);
+    for (let id = 0; id < counts.length; id++) {
+      if (counts[id] === 0) continue;
+      this.reserve(bufs, lens, id, counts[id]);
+      pos[id] = lens[id];
+    }
     for (let i = 0; i < rows; i++) {
       const x = col[i];
       if (x !== x) continue;
-      const id = ids ? ids[i] | 0 : 0;
-      let b = bufs[id];
-      const k = lens[id] ?? 0;
-      if (b === undefined || k === b.length) b = this.grow(metric, id);
-      b[k] = x;
-      lens[id] = k + 1;
+      const id = ids[i] | 0;
+      bufs[id][pos[id]++] = x;
     }
+    for (let id = 0; id < counts.length; id++) if (counts[id] > 0) lens[id] = pos[id];
   }
 
   ids(): number[] {
@@ -233,6 +261,7 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
       group: null,
       where,
       rowsPerSlot: 1,
+      transient: true,
       values: networkMetrics.map((m) => ({ ...valueColumn(run, m), notNull: run.notNull(table, m.column) })),
       onChunk: (c) => networkMetrics.forEach((m, j) => target.push(m.name, null, c.values[j], c.rows)),
     };
@@ -248,6 +277,7 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
     table: 'bs_slots',
     group: 'bs',
     rowsPerSlot: Math.max(1, run.meta.numBs),
+    transient: true,
     values: [...bsMetrics.map((m) => valueColumn(run, m)), { expr: 'fallback', scale: 1, notNull: true }],
     onChunk: (c) => {
       bsMetrics.forEach((m, j) => levelSeries.bs.push(m.name, c.group, c.values[j], c.rows));
@@ -267,6 +297,7 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
     table: 'user_slots',
     group: 'user',
     rowsPerSlot: Math.max(1, run.meta.numUsers),
+    transient: true,
     values: userMetrics.map((m) => valueColumn(run, m)),
     onChunk: (c) => {
       userMetrics.forEach((m, j) => levelSeries.user.push(m.name, c.group, c.values[j], c.rows));
@@ -289,12 +320,13 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
       table,
       group: 'target',
       rowsPerSlot: Math.max(1, run.meta.numTargets),
+      transient: true,
       values: ms.map((m) => valueColumn(run, m)),
       onChunk: (c) => ms.forEach((m, j) => levelSeries.target.push(m.name, c.group, c.values[j], c.rows)),
     });
   }
 
-  await scan(run, range, specs);
+  await scan(run, range, specs, opts.scan);
 
   // Serving BS of each user and target (fixed by the topology; read from the first slot).
   const servingOf = async (table: string, col: string) =>

@@ -136,6 +136,7 @@ async function readSource(s: Source, m: MetricDef, entity: PlotOptions['entity']
       where: entityWhere(m, entity, s.where),
       withSlot,
       rowsPerSlot: typeof entity === 'number' ? 1 : Math.max(1, count),
+      transient: true, // each() copies the numbers
       values: [{ ...valueColumn(s.run, m), notNull: s.run.notNull(s.table, m.column) }],
       onChunk: (c) => {
         const v = c.values[0];
@@ -281,6 +282,7 @@ async function paretoSpec(runs: RunDb[], ranges: SlotRange[], o: PlotOptions): P
         where: s.where,
         withSlot: true,
         rowsPerSlot: 1,
+        transient: true,
         values: [mx, my].map((mm) => ({ ...valueColumn(s.run, mm), notNull: s.run.notNull(s.table, mm.column) })),
         onChunk: (c) => {
           for (let i = 0; i < c.rows; i++) {

@@ -16,9 +16,14 @@
  * arrives as NaN and the consumers drop it. The resolution is a trade: the time goes into
  * making and parsing the digits, so fewer digits read faster.
  *
- * The driver (better-sqlite3) is synchronous: chunks are queried and parsed one after the other on
- * the run's connection (≈ 5 s for a 1,000,000-slot run on this machine; docs/analysis.md).
+ * The driver (better-sqlite3) is synchronous. Small scans query and parse their chunks one after
+ * the other on the run's connection. Large ones (≥ PARALLEL_MIN_ROWS rows, more than one core) send
+ * the queries to two query threads (scan-worker.mjs, each with its own read-only connection) —
+ * SQLite making the digits is most of the time — while this thread parses the results in chunk
+ * order, so the numbers are bit-identical to the sequential scan (docs/analysis.md, "Speed").
  */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { all } from '../store/db.ts';
 import { asInputError, type RunDb, type SlotRange } from './run-db.ts';
 
@@ -54,8 +59,15 @@ export interface ScanSpec {
   withSlot?: boolean;
   /** Rows per logged slot (sizes the chunks). */
   rowsPerSlot: number;
-  /** Called once per chunk, chunks in any order. */
+  /** Called once per chunk, in chunk order. */
   onChunk(chunk: Chunk): void;
+  /**
+   * The chunk's arrays are only lent for the call (onChunk copies what it keeps): they are then
+   * parsed into buffers reused from chunk to chunk instead of fresh ones. Fresh arrays of a
+   * million-slot scan are ~0.5 GB of new memory, whose page faults and collection cost more than
+   * the parsing.
+   */
+  transient?: boolean;
 }
 
 /** Rows per query: large enough to amortise the query, small enough to keep strings short. */
@@ -122,25 +134,54 @@ function buildSql(spec: ScanSpec): string {
   return `SELECT ${cols.join(', ')} FROM ${spec.table} WHERE ${where.join(' AND ')}`;
 }
 
+/** Scans of at least this many rows use query threads (starting them costs ~0.1 s). */
+export const PARALLEL_MIN_ROWS = 1_000_000;
+
+export interface ScanOptions {
+  /** Query threads (default: 2 when the machine has more than one core, else 0 = in-process). */
+  threads?: number;
+  /** Scans of fewer rows read in-process (default PARALLEL_MIN_ROWS). */
+  parallelMinRows?: number;
+  /** Rows per chunk query (default 131,072; tests use tiny chunks). */
+  chunkRows?: number;
+}
+
+type ResultRow = Record<string, Uint8Array | number | null>;
+
 /**
- * Reads every scan over the logged slots of `range`, calling each spec's onChunk per chunk.
- * Resolves when all chunks are parsed.
+ * Reads every scan over the logged slots of `range`, calling each spec's onChunk per chunk, in
+ * chunk order. Resolves when all chunks are parsed.
  */
-export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[]): Promise<void> {
+export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], options: ScanOptions = {}): Promise<void> {
   const tasks: Task[] = [];
   const every = run.meta.logEvery;
+  let rows = 0;
   for (const spec of specs) {
     const sql = buildSql(spec);
-    const width = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, spec.rowsPerSlot))) * every;
-    for (let lo = range.lo; lo < range.hi; lo += width) tasks.push({ spec, sql, lo, hi: Math.min(range.hi, lo + width) });
+    const width = Math.max(1, Math.floor((options.chunkRows ?? CHUNK_ROWS) / Math.max(1, spec.rowsPerSlot))) * every;
+    for (let lo = range.lo; lo < range.hi; lo += width) {
+      const hi = Math.min(range.hi, lo + width);
+      rows += Math.ceil((hi - lo) / every) * spec.rowsPerSlot;
+      tasks.push({ spec, sql, lo, hi });
+    }
   }
-  const query = (t: Task) => all<Record<string, Buffer | number | null>>(run.db, t.sql, [t.lo, t.hi, ...(t.spec.where?.params ?? [])]);
-  const parse = (t: Task, row: Record<string, Buffer | number | null>) => {
-    const n = Number(row.n);
-    if (n === 0) return;
-    const col = (s: Buffer | number | null, scale: number, log = false): Float64Array => {
-      const out = new Float64Array(n);
-      const got = parseIntList(s === null ? null : Buffer.isBuffer(s) ? s : Buffer.from(String(s)), out, scale, log);
+  const params = (t: Task) => [t.lo, t.hi, ...(t.spec.where?.params ?? [])];
+  const scratch = new Map<ScanSpec, Float64Array[]>();
+  const parse = (t: Task, row: ResultRow | null) => {
+    const n = Number(row?.n ?? 0);
+    if (!row || n === 0) return;
+    let k = 0;
+    const buffers = t.spec.transient ? (scratch.get(t.spec) ?? scratch.set(t.spec, []).get(t.spec)!) : null;
+    const col = (s: Uint8Array | number | null | undefined, scale: number, log = false): Float64Array => {
+      let out: Float64Array;
+      if (buffers) {
+        if (!buffers[k] || buffers[k].length < n) buffers[k] = new Float64Array(Math.max(n, CHUNK_ROWS));
+        out = buffers[k++].subarray(0, n);
+      } else {
+        out = new Float64Array(n);
+      }
+      const bytes = s === null || s === undefined ? null : s instanceof Uint8Array ? s : Buffer.from(String(s));
+      const got = parseIntList(bytes, out, scale, log);
       if (got !== n) throw new Error(`${run.file}: ${t.spec.table} slots [${t.lo}, ${t.hi}): ${got} values for ${n} rows`);
       return out;
     };
@@ -151,9 +192,68 @@ export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[]): Pro
       values: t.spec.values.map((v, i) => col(row[`v${i}`], v.scale, v.log)),
     });
   };
+  const threads = options.threads ?? (availableParallelism() > 1 ? 2 : 0);
   try {
-    for (const t of tasks) parse(t, (await query(t))[0]);
+    if (threads > 0 && rows >= (options.parallelMinRows ?? PARALLEL_MIN_ROWS) && tasks.length > 1) {
+      await scanInThreads(run.file, tasks, params, parse, threads);
+    } else {
+      for (const t of tasks) parse(t, (await all<ResultRow>(run.db, t.sql, params(t)))[0] ?? null);
+    }
   } catch (e) {
     throw asInputError(run.file, e);
+  }
+}
+
+/**
+ * Queries `tasks` on `threads` query threads (two tasks in flight per thread) and parses the
+ * results here in task order.
+ */
+async function scanInThreads(
+  file: string,
+  tasks: Task[],
+  params: (t: Task) => unknown[],
+  parse: (t: Task, row: ResultRow | null) => void,
+  threads: number,
+): Promise<void> {
+  const url = new URL('./scan-worker.mjs', import.meta.url);
+  // No inherited --import tsx: the worker is plain JavaScript.
+  const workers = Array.from({ length: Math.min(threads, tasks.length) }, () => new Worker(url, { workerData: { file }, execArgv: [] }));
+  const results = new Map<number, ResultRow | null>();
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  let next = 0;
+  const send = (w: Worker) => {
+    if (next < tasks.length) {
+      const t = tasks[next];
+      w.postMessage({ index: next++, sql: t.sql, params: params(t) });
+    }
+  };
+  for (const w of workers) {
+    w.on('message', (m: { index: number; row?: ResultRow | null; error?: string }) => {
+      if (m.error !== undefined) failure ??= new Error(m.error);
+      else results.set(m.index, m.row ?? null);
+      send(w);
+      wake?.();
+    });
+    w.on('error', (e) => {
+      failure ??= e;
+      wake?.();
+    });
+    send(w);
+    send(w);
+  }
+  try {
+    for (let i = 0; i < tasks.length; i++) {
+      while (!results.has(i)) {
+        if (failure) throw failure;
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+      }
+      const row = results.get(i)!;
+      results.delete(i);
+      parse(tasks[i], row);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }

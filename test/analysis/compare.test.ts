@@ -133,6 +133,16 @@ test('analyze percentiles of a real run equal a naive sort of the raw rows (to t
   }
 });
 
+test('a scan with query threads gives exactly the in-process numbers, in any chunking', async () => {
+  const inProcess = await analyzeFile(files.zf, { scan: { threads: 0 } });
+  // 300 slots: far below the threshold, so force the threads, with chunks of a few slots each.
+  const threaded = await analyzeFile(files.zf, { scan: { threads: 2, parallelMinRows: 0, chunkRows: 37 } });
+  const chunked = await analyzeFile(files.zf, { scan: { threads: 0, chunkRows: 37 } });
+  assert.equal(threaded, inProcess);
+  assert.equal(chunked, inProcess);
+  assert.is(inProcess.users[0].metrics.rate!.n, 300);
+});
+
 test('the text output names the paired difference and the method', () => {
   const text = formatComparison(paired);
   assert.match(text, 'paired difference zf − mrt (same scenario and seed 5: common random numbers; 300 common slots)');
