@@ -91,7 +91,6 @@ interface BlockScaling {
   lam: Float64Array;
 }
 
-/** A search direction, in original (d*) and NT-scaled (d*s) coordinates. */
 /** A Newton direction in the scaled space (dx̃, dz̃) with dy, dτ, dκ; `eta` is its residual weight. */
 interface Direction {
   eta: number;
@@ -265,8 +264,8 @@ function newtonStep(
   const scalings = blocks.map((blk, k) => ntScaling(blk, x[k], z[k]));
   // Everything below works in the scaled space (ṽ = Gᵀ v G, or g∘v on 'lp' blocks), where the
   // scaled rows ã_i of the Schur complement are at hand: ⟨a_i, G v Gᵀ⟩ = ⟨ã_i, v⟩ and the scaled
-  // form of Aᵀw is Σ_i w_i ã_i. So a direction needs one congruence per block (dx at the end)
-  // instead of six, and an iteration two more (c̃, r̃_d).
+  // form of Aᵀw is Σ_i w_i ã_i. So a direction needs no congruence; the step taken needs one per
+  // block (dx = G dx̃ Gᵀ), and an iteration two more (c̃, r̃_d; none for a zero c block).
   const { m: schur, scaled } = schurComplement(sf, rowsByBlock, scalings); // [numRows, numRows]
   // Every matrix these two meet is symmetric: PSD blocks use one triangle and mirror it.
   /** ⟨ã_i, v⟩ over all blocks, for every row i. */

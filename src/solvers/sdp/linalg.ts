@@ -5,7 +5,7 @@
  * Vectors are Float64Arrays of length n. Functions that take an `out` argument write into it and
  * never allocate; `out` must not alias an input unless the doc says so.
  *
- * Contents: products (A·B, Aᵀ·B, congruences GᵀAG and GAGᵀ), Cholesky with jitter and failure
+ * Contents: products (A·B, A·Bᵀ, congruences GᵀAG, GAGᵀ and Gᵀdiag(d)G), Cholesky with jitter and failure
  * reporting, triangular solves, and the symmetric eigendecomposition by Householder
  * tridiagonalisation + implicit QL (EISPACK tred2/tql2, as in JAMA).
  */
@@ -39,21 +39,6 @@ export function matMul(a: Float64Array, b: Float64Array, out: Float64Array, n: n
       if (aik === 0) continue;
       const rk = k * n;
       for (let j = 0; j < n; j++) out[ri + j] += aik * b[rk + j];
-    }
-  }
-  return out;
-}
-
-/** out[n×n] = aᵀ · b. */
-export function matMulTransA(a: Float64Array, b: Float64Array, out: Float64Array, n: number): Float64Array {
-  out.fill(0, 0, n * n);
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = 0; i < n; i++) {
-      const aki = a[rk + i];
-      if (aki === 0) continue;
-      const ri = i * n;
-      for (let j = 0; j < n; j++) out[ri + j] += aki * b[rk + j];
     }
   }
   return out;
