@@ -144,6 +144,8 @@ export interface ScanOptions {
   parallelMinRows?: number;
   /** Rows per chunk query (default 131,072; tests use tiny chunks). */
   chunkRows?: number;
+  /** Script of the query threads (default scan-worker.mjs; tests pass one that fails). */
+  worker?: URL;
 }
 
 type ResultRow = Record<string, Uint8Array | number | null>;
@@ -194,11 +196,11 @@ export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], opti
   };
   const threads = options.threads ?? (availableParallelism() > 1 ? 2 : 0);
   try {
+    let done = 0;
     if (threads > 0 && rows >= (options.parallelMinRows ?? PARALLEL_MIN_ROWS) && tasks.length > 1) {
-      await scanInThreads(run.file, tasks, params, parse, threads);
-    } else {
-      for (const t of tasks) parse(t, (await all<ResultRow>(run.db, t.sql, params(t)))[0] ?? null);
+      done = await scanInThreads(run.file, tasks, params, parse, threads, options.worker ?? new URL('./scan-worker.mjs', import.meta.url));
     }
+    for (const t of tasks.slice(done)) parse(t, (await all<ResultRow>(run.db, t.sql, params(t)))[0] ?? null);
   } catch (e) {
     throw asInputError(run.file, e);
   }
@@ -206,7 +208,9 @@ export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], opti
 
 /**
  * Queries `tasks` on `threads` query threads (two tasks in flight per thread) and parses the
- * results here in task order.
+ * results here in task order. Returns the number of tasks parsed: all of them, or fewer when a
+ * thread could not start or died (the caller reads the rest in-process). An error SQLite reports
+ * for a query is thrown, as the in-process scan would.
  */
 async function scanInThreads(
   file: string,
@@ -214,12 +218,11 @@ async function scanInThreads(
   params: (t: Task) => unknown[],
   parse: (t: Task, row: ResultRow | null) => void,
   threads: number,
-): Promise<void> {
-  const url = new URL('./scan-worker.mjs', import.meta.url);
-  // No inherited --import tsx: the worker is plain JavaScript.
-  const workers = Array.from({ length: Math.min(threads, tasks.length) }, () => new Worker(url, { workerData: { file }, execArgv: [] }));
+  url: URL,
+): Promise<number> {
   const results = new Map<number, ResultRow | null>();
-  let failure: Error | null = null;
+  let queryError: Error | null = null;
+  let threadFailed = false;
   let wake: (() => void) | null = null;
   let next = 0;
   const send = (w: Worker) => {
@@ -228,31 +231,38 @@ async function scanInThreads(
       w.postMessage({ index: next++, sql: t.sql, params: params(t) });
     }
   };
+  // No inherited --import tsx: the worker is plain JavaScript.
+  const workers = Array.from({ length: Math.min(threads, tasks.length) }, () => new Worker(url, { workerData: { file }, execArgv: [] }));
   for (const w of workers) {
     w.on('message', (m: { index: number; row?: ResultRow | null; error?: string }) => {
-      if (m.error !== undefined) failure ??= new Error(m.error);
+      if (m.error !== undefined) queryError ??= new Error(m.error);
       else results.set(m.index, m.row ?? null);
       send(w);
       wake?.();
     });
-    w.on('error', (e) => {
-      failure ??= e;
+    const fail = () => {
+      threadFailed = true;
       wake?.();
-    });
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => code !== 0 && fail());
     send(w);
     send(w);
   }
+  let parsed = 0;
   try {
-    for (let i = 0; i < tasks.length; i++) {
-      while (!results.has(i)) {
-        if (failure) throw failure;
+    for (; parsed < tasks.length; parsed++) {
+      while (!results.has(parsed)) {
+        if (queryError) throw queryError;
+        if (threadFailed) return parsed;
         await new Promise<void>((r) => (wake = r));
         wake = null;
       }
-      const row = results.get(i)!;
-      results.delete(i);
-      parse(tasks[i], row);
+      const row = results.get(parsed)!;
+      results.delete(parsed);
+      parse(tasks[parsed], row);
     }
+    return parsed;
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -141,6 +141,9 @@ test('a scan with query threads gives exactly the in-process numbers, in any chu
   assert.equal(threaded, inProcess);
   assert.equal(chunked, inProcess);
   assert.is(inProcess.users[0].metrics.rate!.n, 300);
+  // Query threads that cannot start: the scan reads everything in-process instead, same numbers.
+  const dead = new URL('../fixtures/dead-query-thread.mjs', import.meta.url);
+  assert.equal(await analyzeFile(files.zf, { scan: { threads: 2, parallelMinRows: 0, chunkRows: 37, worker: dead } }), inProcess);
 });
 
 test('the text output names the paired difference and the method', () => {
