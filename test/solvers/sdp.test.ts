@@ -24,7 +24,7 @@ import {
 } from '../../src/solvers/sdp/index.ts';
 import { lowRankFactor } from '../../src/solvers/sdp/standard.ts';
 import { choleskyInPlace, congruence, congruenceDiagT, congruenceT, diagonalOf } from '../../src/solvers/sdp/linalg.ts';
-import { absInnerH2, norm2 } from '../../src/phy/complex.ts';
+import { absInnerH2, innerH, norm2 } from '../../src/phy/complex.ts';
 import { buildIsacRelaxation, minRankOneRatio, normalSource } from '../../bench/sdp.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -586,20 +586,24 @@ test('principalEigenvector recovers f from F = f fᴴ and measures the rank-one 
   close(ex2.rankOneRatio, normF2 / (normF2 + 0.1 * normG2), 1e-12, 'ratio of a rank-two F');
 });
 
+/** The columns of an [n, n] complex matrix as contiguous complex vectors. */
+function complexColumns(m: Float64Array, n: number): Float64Array[] {
+  return Array.from({ length: n }, (_, j) => {
+    const u = new Float64Array(2 * n);
+    for (let r = 0; r < n; r++) [u[2 * r], u[2 * r + 1]] = [m[2 * (r * n + j)], m[2 * (r * n + j) + 1]];
+    return u;
+  });
+}
+
 /** Max deviation of UᴴU from I for [n, n] complex columns. */
 function unitaryError(vectors: Float64Array, n: number): number {
+  const u = complexColumns(vectors, n);
+  const ip = new Float64Array(2);
   let worst = 0;
   for (let a = 0; a < n; a++) {
     for (let b = 0; b < n; b++) {
-      let re = 0;
-      let im = 0;
-      for (let r = 0; r < n; r++) {
-        const [ar, ai] = [vectors[2 * (r * n + a)], vectors[2 * (r * n + a) + 1]];
-        const [br, bi] = [vectors[2 * (r * n + b)], vectors[2 * (r * n + b) + 1]];
-        re += ar * br + ai * bi;
-        im += ar * bi - ai * br;
-      }
-      worst = Math.max(worst, Math.abs(re - (a === b ? 1 : 0)), Math.abs(im));
+      innerH(ip, u[a], 0, u[b], 0, n);
+      worst = Math.max(worst, Math.abs(ip[0] - (a === b ? 1 : 0)), Math.abs(ip[1]));
     }
   }
   return worst;
@@ -629,19 +633,18 @@ test('hermitianEig on large low-rank matrices: a full basis even when the real e
     const { values, vectors } = hermitianEig(F, n);
     assert.ok(unitaryError(vectors, n) < 1e-10, `seed ${seed}: UᴴU = I`);
     for (let i = 1; i < n; i++) assert.ok(values[i] >= values[i - 1], 'ascending');
-    // U diag(λ) Uᴴ = F
+    // U diag(λ) Uᴴ = F, entry by entry: Σ_j λ_j u_j[r] conj(u_j[c])
+    const u = complexColumns(vectors, n);
     let worst = 0;
     let scale = 0;
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < n; c++) {
         let re = 0;
         let im = 0;
-        for (let j = 0; j < n; j++) {
-          const [ar, ai] = [vectors[2 * (r * n + j)], vectors[2 * (r * n + j) + 1]];
-          const [br, bi] = [vectors[2 * (c * n + j)], vectors[2 * (c * n + j) + 1]];
-          re += values[j] * (ar * br + ai * bi);
-          im += values[j] * (ai * br - ar * bi);
-        }
+        u.forEach((uj, j) => {
+          re += values[j] * (uj[2 * r] * uj[2 * c] + uj[2 * r + 1] * uj[2 * c + 1]);
+          im += values[j] * (uj[2 * r + 1] * uj[2 * c] - uj[2 * r] * uj[2 * c + 1]);
+        });
         worst = Math.max(worst, Math.abs(re - F[2 * (r * n + c)]), Math.abs(im - F[2 * (r * n + c) + 1]));
         scale = Math.max(scale, Math.abs(F[2 * (r * n + c)]));
       }

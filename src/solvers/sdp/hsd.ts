@@ -39,6 +39,7 @@ import {
   congruenceT,
   diagonalOf,
   mirrorUpper,
+  sumOfOuterProducts,
   dot,
   matMul,
   matVec,
@@ -607,20 +608,9 @@ function scaleFactor(n: number, g: Float64Array, f: LowRankFactor): ScaledFactor
   return { sign: f.sign, rank: r, wt };
 }
 
-/** sign·W Wᵀ as a dense [n, n] matrix. */
+/** sign·W Wᵀ as a dense [n, n] matrix (the rows of Wᵀ are the columns of W). */
 function lowRankOuter(n: number, f: ScaledFactor): Float64Array {
-  const { wt, rank: r, sign } = f;
-  const out = new Float64Array(n * n);
-  for (let t = 0; t < r; t++) {
-    const rt = t * n;
-    for (let i = 0; i < n; i++) {
-      const wi = sign * wt[rt + i];
-      if (wi === 0) continue;
-      const ri = i * n;
-      for (let j = i; j < n; j++) out[ri + j] += wi * wt[rt + j];
-    }
-  }
-  return mirrorUpper(out, n);
+  return sumOfOuterProducts(f.wt, f.sign, f.rank, n, new Float64Array(n * n));
 }
 
 /** ⟨s₁W₁W₁ᵀ, s₂W₂W₂ᵀ⟩ = s₁s₂ Σ_ab ((W₁ᵀW₂)_ab)². */

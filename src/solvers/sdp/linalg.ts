@@ -29,8 +29,8 @@ export class EigenConvergenceError extends Error {
   }
 }
 
-/** out[n×n] = a[n×n] · b[n×n]. */
-export function matMul(a: Float64Array, b: Float64Array, out: Float64Array, n: number): Float64Array {
+/** out[n×n] = a[n×n] · b[n×n]. `bLower`: b is lower triangular, whose zeros are skipped. Zeros of a are skipped. */
+export function matMul(a: Float64Array, b: Float64Array, out: Float64Array, n: number, bLower = false): Float64Array {
   out.fill(0, 0, n * n);
   for (let i = 0; i < n; i++) {
     const ri = i * n;
@@ -38,7 +38,8 @@ export function matMul(a: Float64Array, b: Float64Array, out: Float64Array, n: n
       const aik = a[ri + k];
       if (aik === 0) continue;
       const rk = k * n;
-      for (let j = 0; j < n; j++) out[ri + j] += aik * b[rk + j];
+      const end = bLower ? k + 1 : n;
+      for (let j = 0; j < end; j++) out[ri + j] += aik * b[rk + j];
     }
   }
   return out;
@@ -71,30 +72,8 @@ export function congruenceT(
   work: Float64Array,
   gLower = false,
 ): Float64Array {
-  // work = a g
-  work.fill(0, 0, n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let k = 0; k < n; k++) {
-      const aik = a[ri + k];
-      if (aik === 0) continue;
-      const rk = k * n;
-      const end = gLower ? k + 1 : n;
-      for (let j = 0; j < end; j++) work[ri + j] += aik * g[rk + j];
-    }
-  }
-  // out = gᵀ work, upper triangle
-  out.fill(0, 0, n * n);
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = 0; i < n; i++) {
-      const gki = g[rk + i];
-      if (gki === 0) continue;
-      const ri = i * n;
-      for (let j = i; j < n; j++) out[ri + j] += gki * work[rk + j];
-    }
-  }
-  return mirrorUpper(out, n);
+  matMul(a, g, work, n, gLower); // [n, n] = a g
+  return symmetricProduct(g, true, work, out, n);
 }
 
 /** out = g · a · gᵀ for symmetric a (exactly symmetric, as congruenceT). work: scratch of length n·n. */
@@ -106,35 +85,50 @@ export function congruence(
   work: Float64Array,
 ): Float64Array {
   matMulTransB(a, g, work, n); // [n, n] = a gᵀ
-  // out = g work, upper triangle
+  return symmetricProduct(g, false, work, out, n);
+}
+
+/**
+ * out = op(g) · w for a product known to be symmetric (op(g) = gᵀ when `transposeG`): only the
+ * upper triangle is computed, then mirrored. Zeros of g are skipped.
+ */
+function symmetricProduct(g: Float64Array, transposeG: boolean, w: Float64Array, out: Float64Array, n: number): Float64Array {
   out.fill(0, 0, n * n);
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     for (let k = 0; k < n; k++) {
-      const gik = g[ri + k];
+      const gik = transposeG ? g[k * n + i] : g[ri + k];
       if (gik === 0) continue;
       const rk = k * n;
-      for (let j = i; j < n; j++) out[ri + j] += gik * work[rk + j];
+      for (let j = i; j < n; j++) out[ri + j] += gik * w[rk + j];
     }
   }
   return mirrorUpper(out, n);
 }
 
 /**
- * out = gᵀ · diag(d) · g = Σ_k d_k g_kᵀ g_k (g_k: row k of g), upper triangle mirrored: n³/2
- * products instead of the 2n³ of a general congruence (power constraints tr(X) ≤ P have a = I).
+ * out = gᵀ · diag(d) · g = Σ_k d_k g_kᵀ g_k (g_k: row k of g): n³/2 products instead of the 2n³
+ * of a general congruence (power constraints tr(X) ≤ P have a = I).
  */
 export function congruenceDiagT(g: Float64Array, d: Float64Array, out: Float64Array, n: number): Float64Array {
+  return sumOfOuterProducts(g, d, n, n, out);
+}
+
+/**
+ * out[n×n] = Σ_k weight_k · r_kᵀ r_k over the m rows r_k of r [m, n] (row-major); the upper
+ * triangle is computed and mirrored. `weight` is one number for every row, or one per row.
+ */
+export function sumOfOuterProducts(r: Float64Array, weight: Float64Array | number, m: number, n: number, out: Float64Array): Float64Array {
   out.fill(0, 0, n * n);
-  for (let k = 0; k < n; k++) {
-    const dk = d[k];
-    if (dk === 0) continue;
+  for (let k = 0; k < m; k++) {
+    const wk = typeof weight === 'number' ? weight : weight[k];
+    if (wk === 0) continue;
     const rk = k * n;
     for (let i = 0; i < n; i++) {
-      const v = dk * g[rk + i];
+      const v = wk * r[rk + i];
       if (v === 0) continue;
       const ri = i * n;
-      for (let j = i; j < n; j++) out[ri + j] += v * g[rk + j];
+      for (let j = i; j < n; j++) out[ri + j] += v * r[rk + j];
     }
   }
   return mirrorUpper(out, n);
