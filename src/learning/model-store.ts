@@ -17,6 +17,7 @@ import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
 type NamedTensor = { name: string; tensor: Tensor };
 
 /** An optimiser whose state can be saved and restored (tfjs's optimisers, FusedAdam). */
+/** An optimiser whose state can be saved: `getWeights` returns new tensors that the caller disposes (FusedAdam). */
 export interface OptimizerState {
   getWeights(): Promise<NamedTensor[]>;
   setWeights(weights: NamedTensor[]): Promise<void>;
@@ -143,6 +144,7 @@ export async function saveOptimizer(optimizer: OptimizerState, dir: string): Pro
   const weights = await optimizer.getWeights();
   const specs = weights.map((w) => ({ name: w.name, shape: w.tensor.shape, dtype: w.tensor.dtype }));
   const arrays = await Promise.all(weights.map(async (w) => new Float32Array(await w.tensor.data())));
+  for (const w of weights) w.tensor.dispose(); // they leaked ~22 MB per checkpoint (3 parties)
   const total = arrays.reduce((s, a) => s + a.length, 0);
   const flat = new Float32Array(total);
   let o = 0;
@@ -166,6 +168,7 @@ export async function loadOptimizer(tf: Tf, optimizer: OptimizerState, dir: stri
     return { name: s.name, tensor: t };
   });
   await optimizer.setWeights(weights);
+  for (const w of weights) w.tensor.dispose(); // setWeights copies them into the optimiser's own memory
 }
 
 export function removeDir(dir: string): void {

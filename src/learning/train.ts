@@ -114,12 +114,15 @@ function batchTensors(tf: Tf, ds: IsacDataset, split: Split, idx: ArrayLike<numb
   const G = tf.tensor4d(gatherRows(split.G, idx, z.g), [B, z.numTargets, d.numBs, nt2]);
   const I = tf.tensor4d(gatherRows(split.I, idx, z.i), [B, z.numTargets, d.targetsPerCell, nt2]);
   const J = d.targetsPerCell;
-  const locals = Array.from({ length: d.numBs }, (_, m) => ({
-    x: tf.tensor2d(gatherRows(split.x[m], idx, inDim), [B, inDim]),
-    H: tf.squeeze(tf.slice(H, [0, m, 0, 0], [B, 1, z.numUsers, nt2]), [1]),
-    G: tf.squeeze(tf.slice(G, [0, 0, m, 0], [B, z.numTargets, 1, nt2]), [2]),
-    I: tf.slice(I, [0, m * J, 0, 0], [B, J, J, nt2]),
-  }));
+  // tidy: the slices before each squeeze are intermediates (they leaked 6 tensors per batch).
+  const locals = tf.tidy(() =>
+    Array.from({ length: d.numBs }, (_, m) => ({
+      x: tf.tensor2d(gatherRows(split.x[m], idx, inDim), [B, inDim]),
+      H: tf.squeeze(tf.slice(H, [0, m, 0, 0], [B, 1, z.numUsers, nt2]), [1]),
+      G: tf.squeeze(tf.slice(G, [0, 0, m, 0], [B, z.numTargets, 1, nt2]), [2]),
+      I: tf.slice(I, [0, m * J, 0, 0], [B, J, J, nt2]),
+    })),
+  );
   return { H, G, I, locals };
 }
 
