@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import type { Scenario } from '../scenario/schema.ts';
 import { InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
@@ -122,6 +123,7 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
   process.on('SIGTERM', onSignal);
   const batchesPerEpoch = Math.floor((o.trainSamples - Math.round(o.trainSamples * 0.1)) / o.batch);
   const prog = trainProgress(batchesPerEpoch * o.epochs);
+  let lastEpoch = 0;
   try {
     const r = await trainIsac(tf, train.dataset, {
       method: o.method,
@@ -139,10 +141,12 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
       clockS: () => performance.now() / 1000,
       shouldStop: () => stop,
       onBatch: (p) => prog.batch(p),
-      onEpoch: (c) =>
+      onEpoch: (c) => {
+        lastEpoch = c.epoch;
         prog.epoch(
           `  epoch ${c.epoch}: train loss ${c.trainLoss.toFixed(4)} · val loss ${c.valLoss.toFixed(4)} · val R_c ${c.valRc.toFixed(3)} · R_s ${c.valRs.toFixed(3)} · ${Math.round(c.samplesPerS)} samples/s · ${c.wallS.toFixed(0)} s`,
-        ),
+        );
+      },
     });
     prog.stop();
     const m = r.meta;
@@ -150,6 +154,13 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
       `${r.stopped === 'interrupted' ? 'interrupted (resume with the same command)' : r.stopped}: ${m.epochsDone} epochs · best epoch ${m.bestEpoch} · ${m.trainingTimeS.toFixed(0)} s · ${(r.bytesExchanged / 1e6).toFixed(1)} MB exchanged this session → ${out}`,
     );
     return r.stopped === 'interrupted' ? 130 : 0;
+  } catch (e) {
+    prog.stop();
+    // Every finished epoch is checkpointed before the next starts: say what is kept and how to go on.
+    const ckpt = path.join(out, 'checkpoint');
+    const kept = lastEpoch > 0 && existsSync(path.join(ckpt, 'metadata.json')) ? `\nthe checkpoint of epoch ${lastEpoch} is kept in ${ckpt}; the same command resumes from it` : '';
+    console.error(`error: training failed${lastEpoch ? ` after epoch ${lastEpoch}` : ''}: ${e instanceof Error ? e.message : String(e)}${kept}`);
+    return 1;
   } finally {
     prog.stop();
     process.off('SIGINT', onSignal);

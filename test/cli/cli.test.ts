@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { all, closeDb, openDb } from '../../src/store/db.ts';
@@ -63,6 +63,25 @@ test('snapshot: JSON with geometry, channels as [re, im], beamformers and metric
   // but its reported power equals the budget and the metrics are consistent with the beams.
   const p = snap.beamformers.map((W: number[][][]) => W.flat().reduce((s: number, [re, im]: number[]) => s + re * re + im * im, 0));
   p.forEach((x: number, m: number) => assert.ok(Math.abs(x - snap.powerBudgetW[m]) < 1e-9 && Math.abs(x - snap.metrics.bsPowerW[m]) < 1e-12));
+});
+
+test('train: a small run writes a loadable model; a failure is one error line and exit 1, not a stack', () => {
+  const out = path.join(dir, 'tiny-model');
+  const args = ['train', path.resolve('scenarios/default.yaml'), '--method', 'vfl', '--rho', '0.5', '--epochs', '2', '--train-samples', '300', '--test-samples', '20', '--hidden', '16', '--out', out];
+  const ok = cli(...args);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /backend: (wasm|tensorflow|cpu)/);
+  assert.match(ok.stdout, /finished: 2 epochs · best epoch \d/);
+  const meta = JSON.parse(readFileSync(path.join(out, 'metadata.json'), 'utf8')) as { epochsDone: number; method: string; finished: boolean };
+  assert.equal([meta.epochsDone, meta.method, meta.finished], [2, 'vfl', true]);
+  for (const m of [0, 1, 2]) assert.ok(existsSync(path.join(out, `bs${m}`, 'model.json')), `bs${m}/model.json`);
+  // A checkpoint of another method in the way: the trainer refuses it, the CLI says so in one line.
+  const other = path.join(dir, 'other-model');
+  mkdirSync(path.join(other, 'checkpoint'), { recursive: true });
+  writeFileSync(path.join(other, 'checkpoint', 'metadata.json'), JSON.stringify({ ...meta, method: 'percell', finished: false }));
+  const bad = cli(...args.slice(0, -1), other);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr.trim(), /^error: training failed: .*checkpoint is for percell ρ=0\.5; remove it or choose another --out$/);
 });
 
 test('SIGINT during a paced run: exit 130, run row interrupted, logged slots intact', async () => {
