@@ -16,8 +16,11 @@ import type { LayersModel, Tensor, io } from '@tensorflow/tfjs';
 
 type NamedTensor = { name: string; tensor: Tensor };
 
-/** An optimiser whose state can be saved and restored (tfjs's optimisers, FusedAdam). */
-/** An optimiser whose state can be saved: `getWeights` returns new tensors that the caller disposes (FusedAdam). */
+/**
+ * An optimiser whose state can be saved and restored (FusedAdam): `getWeights` returns new tensors,
+ * which `saveOptimizer` disposes once read (tfjs's own optimisers return their live variables and
+ * must not be saved through this); `setWeights` copies what it is given.
+ */
 export interface OptimizerState {
   getWeights(): Promise<NamedTensor[]>;
   setWeights(weights: NamedTensor[]): Promise<void>;
