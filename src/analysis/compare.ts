@@ -82,11 +82,10 @@ async function networkSeries(run: RunDb, range: SlotRange, metrics: MetricDef[])
         withSlot: true,
         rowsPerSlot: 1,
         values: metrics.map((m) => ({ expr: m.column, scale: m.scale, notNull: run.notNull('slots', m.column) })),
-        onChunk: (c) => chunks.push({ slot: c.slot!, values: c.values }),
+        onChunk: (c) => chunks.push({ slot: c.slot!, values: c.values }), // in slot order (scan's chunk order)
       },
     ],
   );
-  chunks.sort((x, y) => x.slot[0] - y.slot[0]);
   const n = chunks.reduce((t, c) => t + c.slot.length, 0);
   const slot = new Float64Array(n);
   const values = metrics.map(() => new Float64Array(n));
