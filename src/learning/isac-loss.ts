@@ -34,7 +34,12 @@ export interface IsacRates {
  * A tiny floor keeps an all-zero output finite.
  */
 export function normalisePowerTf(tf: Tf, raw: Tensor): Tensor {
-  return tf.tidy(() => tf.div(raw, tf.sqrt(tf.add(tf.sum(tf.square(raw), -1, true), 1e-12))));
+  return tf.tidy(() => tf.div(raw, powerNormTf(tf, raw)));
+}
+
+/** The per-row norm eq. 11 divides by, √(‖raw‖² + 1e-12) ([…, 1]); the VFL party keeps it for its backward pass. */
+export function powerNormTf(tf: Tf, raw: Tensor): Tensor {
+  return tf.tidy(() => tf.sqrt(tf.add(tf.sum(tf.square(raw), -1, true), 1e-12)));
 }
 
 /** Per-BS rows → Wc [B·numBs, 2K, 2N_T] (see the module comment). W: [B, numBs, K, N_T·2]. */

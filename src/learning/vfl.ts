@@ -26,7 +26,7 @@
 import type { Sequential, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { FusedAdam } from './adam.ts';
 import { DenseChain, type SavedForward } from './dense-chain.ts';
-import { isacLoss, isacRates, normalisePowerTf, type IsacBatch } from './isac-loss.ts';
+import { isacLoss, isacRates, normalisePowerTf, powerNormTf, type IsacBatch } from './isac-loss.ts';
 import { sizes, type IsacDims } from './dataset.ts';
 import { streamFor, type Rng } from '../phy/random.ts';
 
@@ -113,7 +113,7 @@ export class BsParty {
     this.releaseSaved();
     const chain = this.chain.forward(x as Tensor2D, this.pendingSeeds);
     const { norm, W } = tf.tidy(() => {
-      const n = tf.sqrt(tf.add(tf.sum(tf.square(chain.output), -1, true), 1e-12));
+      const n = powerNormTf(tf, chain.output);
       return { norm: n, W: tf.div(chain.output, n) };
     });
     this.saved = { chain, norm, W };
