@@ -17,8 +17,7 @@ import { dbToLinear, radarOnlyDesign } from '../src/policies/localization.ts';
 import { designProblem, solveDesign, type DesignOptions, type DesignResult } from '../src/solvers/crlb-design.ts';
 import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
-import { cvxoptMs, problemToJson } from './sdp.ts';
-import { solveSdp } from '../src/solvers/sdp/index.ts';
+import { bestSolve, cvxoptMs, problemToJson } from './sdp.ts';
 
 const FILE = 'scenarios/localization.yaml';
 const SDP = { tolFeas: 1e-9, tolGap: 1e-9 };
@@ -61,20 +60,10 @@ export async function benchLocalization(o: { quick?: boolean } = {}): Promise<Be
   // The same SDP against CVXOPT, in this run, at 1e-8 (CVXOPT stalls at 1e-9 on this instance).
   const opts8: DesignOptions = { ...crlb(20), sdp: { tolFeas: 1e-8, tolGap: 1e-8 } };
   const problem = designProblem(dropInstance(drawDrop(paper, 1), paper.scenario.topology.txPowerDbm), opts8);
-  const bestOf = (n: number) => {
-    let ms = Infinity;
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      solveSdp(problem, opts8.sdp);
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    return ms;
-  };
-  bestOf(1); // warm-up
-  // Best of n before and after CVXOPT's best of 5: this machine's noise comes in bursts of seconds.
-  let oursMs = bestOf(repeats + 1);
+  // Best of n (after a warm-up) before and after CVXOPT's best of 5: this machine's noise comes in bursts of seconds.
+  let oursMs = bestSolve(problem, opts8.sdp, repeats + 1).ms;
   const ref = cvxoptMs(problem, 'loc003_paper_M2K4Nt16_G20', 1e-8);
-  oursMs = Math.min(oursMs, bestOf(repeats + 1));
+  oursMs = Math.min(oursMs, bestSolve(problem, opts8.sdp, repeats + 1, false).ms);
   rows.push({ name: 'loc.paper SDP alone (tol 1e-8)', value: oursMs, unit: 'ms' });
   if (ref) {
     rows.push({ name: 'CVXOPT 1.3, same SDP (tol 1e-8)', value: ref.ms, unit: 'ms' });

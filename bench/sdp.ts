@@ -200,16 +200,22 @@ export function minRankOneRatio(inst: IsacRelaxation, sol: SdpSolution, numBs: n
   return worst;
 }
 
-function timeSolve(params: IsacRelaxationParams, repeats: number, options?: SdpOptions): { ms: number; sol: SdpSolution; inst: IsacRelaxation } {
-  const inst = buildIsacRelaxation(params);
+/** Best wall time (ms) of `repeats` solves of `problem`, after one untimed warm-up solve unless `warm` is false. */
+export function bestSolve(problem: SdpProblem, options: SdpOptions | undefined, repeats: number, warm = true): { ms: number; sol: SdpSolution } {
+  let sol = warm ? solveSdp(problem, options) : undefined;
   let best = Infinity;
-  let sol = solveSdp(inst.problem, options);
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
-    sol = solveSdp(inst.problem, options);
+    sol = solveSdp(problem, options);
     best = Math.min(best, performance.now() - t0);
   }
-  return { ms: best, sol, inst };
+  if (!sol) throw new Error('bestSolve: no solve (repeats 0 and no warm-up)');
+  return { ms: best, sol };
+}
+
+function timeSolve(params: IsacRelaxationParams, repeats: number, options?: SdpOptions): { ms: number; sol: SdpSolution; inst: IsacRelaxation } {
+  const inst = buildIsacRelaxation(params);
+  return { ...bestSolve(inst.problem, options, repeats), inst };
 }
 
 /**
