@@ -2,7 +2,7 @@
 import * as assert from 'uvu/assert';
 import { czeros, type CArray } from '../src/phy/complex.ts';
 import { streamFor, type Rng } from '../src/phy/random.ts';
-import type { Topology } from '../src/phy/network.ts';
+import { associationFrom, type Topology } from '../src/phy/network.ts';
 import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { SlotRecord, TwinEvent } from '../src/sim/events.ts';
 import { Twin } from '../src/sim/twin.ts';
@@ -13,29 +13,52 @@ export function close(actual: number, expected: number, tol = 1e-9, what = ''): 
   assert.ok(ok, `${what} expected ${expected}, got ${actual} (tol ${tol})`);
 }
 
-/** A topology with K users and J targets per BS (users numbered cell by cell). */
+/** A multicell topology with K users and J targets per BS (users numbered cell by cell). */
 export function smallTopology(o: { numBs: number; K: number; J?: number; nt: number; nr?: number; powerW?: number; noiseW?: number }): Topology {
-  const { numBs, K, nt } = o;
+  const { numBs, K } = o;
   const J = o.J ?? 0;
-  const nr = o.nr ?? nt;
-  const userBs = Int32Array.from({ length: numBs * K }, (_, i) => Math.floor(i / K));
+  const userAps = Array.from({ length: numBs * K }, (_, u) => Int32Array.of(Math.floor(u / K)));
   const targetBs = Int32Array.from({ length: numBs * J }, (_, i) => Math.floor(i / J));
-  const servedUsers = Array.from({ length: numBs }, (_, m) => Int32Array.from({ length: K }, (_, k) => m * K + k));
-  const targetsOf = Array.from({ length: numBs }, (_, m) => Int32Array.from({ length: J }, (_, j) => m * J + j));
+  return networkTopology({ ...o, kind: 'multicell', userAps, targetBs, sensingStreams: 0, geometry: 'monostatic' });
+}
+
+/**
+ * A topology with explicit serving sets: `userAps[u]` the APs carrying user u's stream (the first
+ * is its primary AP), `targetBs` the monostatic sensing AP of each target.
+ */
+export function networkTopology(o: {
+  numBs: number;
+  nt: number;
+  nr?: number;
+  powerW?: number;
+  noiseW?: number;
+  kind?: 'multicell' | 'cell-free';
+  userAps: Int32Array[];
+  targetBs?: Int32Array;
+  sensingStreams?: number;
+  geometry?: 'monostatic' | 'multistatic';
+}): Topology {
+  const { numBs, nt } = o;
+  const nr = o.nr ?? nt;
+  const targetBs = o.targetBs ?? new Int32Array(0);
+  const numSensingStreams = o.sensingStreams ?? 0;
+  const numUsers = o.userAps.length;
   return {
+    kind: o.kind ?? 'cell-free',
     numBs,
     numTxAnt: nt,
     numRxAnt: nr,
-    numUsers: numBs * K,
-    numTargets: numBs * J,
+    numUsers,
+    numTargets: targetBs.length,
+    numSensingStreams,
+    numStreams: numUsers + numSensingStreams,
     bsPosM: new Float64Array(2 * numBs),
+    cpuPosM: new Float64Array(2),
     broadsideRad: Math.PI / 2,
     cellRadiusM: 500,
-    userBs,
-    userStream: Int32Array.from({ length: numBs * K }, (_, i) => i % K),
-    servedUsers,
-    targetBs,
-    targetsOf,
+    sensingGeometry: o.geometry ?? 'multistatic',
+    receiveArrayGain: true,
+    ...associationFrom(numBs, o.userAps, Int32Array.from(o.userAps, (a) => a[0]), numSensingStreams, targetBs, 0),
     powerW: new Float64Array(numBs).fill(o.powerW ?? 1),
     noiseCommW: o.noiseW ?? 0.01,
     noiseSensW: o.noiseW ?? 0.01,

@@ -25,7 +25,7 @@ import { pathGain } from '../phy/channel.ts';
 import type { Topology } from '../phy/network.ts';
 import { streamFor } from '../phy/random.ts';
 import { resolvePolicy } from '../policies/registry.ts';
-import { decideAllFrom, type CsiView } from '../policies/types.ts';
+import { decideAllFrom, noApEchoes, type CsiView } from '../policies/types.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { drawDataset, inputDim, localFeaturesInto, sizes, type IsacDataset } from './dataset.ts';
 import { MlpRunner, readDenseLayers } from './inference.ts';
@@ -96,6 +96,7 @@ function viewOf(topo: Topology, s: Sample): CsiView {
     targetThetaRad: s.theta,
     targetAlpha: s.alpha,
     targetSlot: new Int32Array(topo.numTargets).fill(0),
+    ...noApEchoes(topo),
     sens: s.sens,
   };
 }

@@ -17,8 +17,12 @@
  * leakage factor and the filtered noise power N_R σ_s²; we keep all three as they follow from
  * eq. (5), so the SINR is the one the MRC output actually has.
  * Radar information rate R_s = Σ_t log2(1 + γ^s_t) (eq. 9); objective ρ R_c + (1−ρ) R_s (eq. 10).
+ *
+ * The general network model (phy/network.ts) adds joint transmission — a user's stream sent
+ * coherently by several APs (commSinrInto) — and multistatic sensing combined at the CPU
+ * (multistaticSensingInto); both reduce to the formulas above for paper 000's multicell network.
  */
-import { absInnerH2, czeros, norm2, scaleInPlace, type CArray } from '../phy/complex.ts';
+import { absInnerH2, czeros, innerH, norm2, scaleInPlace, type CArray } from '../phy/complex.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import type { Beamformers, Topology } from '../phy/network.ts';
 
@@ -45,7 +49,13 @@ export function assertFinite(values: ArrayLike<number>, metric: string, slot?: n
 
 /** Equivalent sensing channels of every target (see the module comment). */
 export interface SensingChannels {
-  /** [numTargets, numBs, numTxAnt]: desired (n = own BS) and inter-cell (n ≠ own) channels. */
+  /** How the channels are to be read (the topology's sensing geometry). */
+  geometry: 'monostatic' | 'multistatic';
+  /**
+   * [numTargets, numBs, numTxAnt]. Monostatic: desired (n = own BS) and inter-cell (n ≠ own)
+   * channels. Multistatic: g_{t,m} = √c_{m,t} a(θ_{m,t}), every AP's illumination, noise folded
+   * in (see multistaticSensingInto).
+   */
   g: CArray;
   /** [numTargets, maxTargetsPerBs, numTxAnt]: c_{t,i} over the own BS's targets (zero for i = t). */
   intra: CArray;
@@ -55,6 +65,7 @@ export interface SensingChannels {
 export function emptySensingChannels(topo: Topology): SensingChannels {
   const maxTargetsPerBs = Math.max(0, ...topo.targetsOf.map((t) => t.length));
   return {
+    geometry: topo.sensingGeometry,
     g: czeros(topo.numTargets * topo.numBs * topo.numTxAnt),
     intra: czeros(topo.numTargets * maxTargetsPerBs * topo.numTxAnt),
     maxTargetsPerBs,
@@ -118,6 +129,44 @@ export function sensingChannelsInto(
   }
 }
 
+/**
+ * Joint multistatic sensing (paper 004 eq. 7, paper 001 eq. 6): every AP m illuminates target t
+ * with all its streams, every AP r in the receiving set R receives the echo, and the CPU combines
+ * the receivers:
+ *   SNR_t = Σ_m c_{m,t} Σ_s |a(θ_{m,t})ᴴ w_{m,s}|²,   c_{m,t} = G_rx Σ_{r∈R} ζ²_{m,r,t} / Σ_{r∈R} ς²_r
+ * with ζ²_{m,r,t} the bistatic path gain m → t → r and ς²_r the receiver noise (G_rx = N_R with
+ * the receive-array gain, 1 without: eq. 7 as printed). Written as equivalent channels
+ * g_{t,m} = √c_{m,t} a(θ_{m,t}) ([numTargets, numBs, numTxAnt]), SNR_t = Σ_m ‖g_{t,m}ᴴ W_m‖².
+ * `thetaRad` and `c` are [numBs, numTargets] (AP-major): angle of t from AP m's broadside, c_{m,t}.
+ */
+export function multistaticSensingInto(out: SensingChannels, topo: Topology, thetaRad: Float64Array, c: Float64Array): void {
+  const { numBs, numTargets, numTxAnt: nt } = topo;
+  for (let t = 0; t < numTargets; t++) {
+    for (let m = 0; m < numBs; m++) {
+      steeringInto(out.g, (t * numBs + m) * nt, nt, thetaRad[m * numTargets + t], Math.sqrt(c[m * numTargets + t]), 0);
+    }
+  }
+}
+
+/**
+ * c_{m,t} of the geometric twin (docs/network-model.md): bistatic radar equation
+ * ζ²_{m,r,t} = λ² σ_RCS / (4π)³ · d_{m,t}^(−η_s) d_{r,t}^(−η_s) over every receiving AP r, noise σ_s²
+ * per receive antenna at each: c_{m,t} = G_rx · λ²σ/(4π)³ · d_{m,t}^(−η_s) · Σ_r d_{r,t}^(−η_s) / (M σ_s²).
+ * `distM` is [numBs, numTargets]; `out` [numBs, numTargets].
+ */
+export function multistaticGainsInto(out: Float64Array, topo: Topology, distM: Float64Array, rcsM2: number, sensExponent: number): void {
+  const { numBs, numTargets, lambdaM } = topo;
+  const k = (lambdaM * lambdaM * rcsM2) / (4 * Math.PI) ** 3;
+  const rx = topo.receiveArrayGain ? topo.numRxAnt : 1;
+  for (let t = 0; t < numTargets; t++) {
+    let sumRx = 0;
+    for (let r = 0; r < numBs; r++) sumRx += distM[r * numTargets + t] ** -sensExponent;
+    for (let m = 0; m < numBs; m++) {
+      out[m * numTargets + t] = (rx * k * distM[m * numTargets + t] ** -sensExponent * sumRx) / (numBs * topo.noiseSensW);
+    }
+  }
+}
+
 /** ‖gᴴ W‖² = Σ_k |gᴴ w_k|² for W = [rows, nt]. */
 function beamEnergy(g: CArray, gOff: number, W: CArray, rows: number, nt: number): number {
   let s = 0;
@@ -125,29 +174,52 @@ function beamEnergy(g: CArray, gOff: number, W: CArray, rows: number, nt: number
   return s;
 }
 
-/** Communication SINR γ_u of every user (eq. 6) on channels H [numBs, numUsers, numTxAnt]. */
-export function commSinrInto(out: Float64Array, topo: Topology, H: CArray, W: Beamformers): void {
-  const { numBs, numUsers, numTxAnt: nt, userBs, userStream, noiseCommW } = topo;
+/**
+ * Communication SINR γ_u of every user on channels H [numBs, numUsers, numTxAnt], beams W and the
+ * stream of each row (`streams[m][r]`, default the topology's): every AP's copy of a stream adds
+ * coherently, a_{u,s} = Σ_{m carries s} h_{m,u}ᴴ w_{m,s}, and
+ *   γ_u = |a_{u,u}|² / (Σ_{s≠u} |a_{u,s}|² + σ_c²)
+ * (sensing streams s ≥ numUsers count as interference). With one AP per stream (multicell) this
+ * is eq. (6) of paper 000, computed in the same order as before the generalisation.
+ */
+export function commSinrInto(out: Float64Array, topo: Topology, H: CArray, W: Beamformers, streams: Int32Array[] = topo.apStreams): void {
+  const { numBs, numUsers, numTxAnt: nt, noiseCommW } = topo;
+  let numStreams = topo.numStreams;
+  for (let m = 0; m < numBs; m++) for (const s of streams[m]) if (s >= numStreams) numStreams = s + 1;
+  const amp = new Float64Array(2 * numStreams);
   for (let u = 0; u < numUsers; u++) {
-    let total = 0;
-    let desired = 0;
+    amp.fill(0);
     for (let m = 0; m < numBs; m++) {
       const hOff = (m * numUsers + u) * nt;
       const Wm = W[m];
-      const rows = Wm.length / (2 * nt);
-      for (let k = 0; k < rows; k++) {
-        const p = absInnerH2(H, hOff, Wm, k * nt, nt);
-        total += p;
-        if (m === userBs[u] && k === userStream[u]) desired = p;
+      const rows = streams[m];
+      for (let k = 0; k < rows.length; k++) {
+        innerH(scratch2, H, hOff, Wm, k * nt, nt);
+        const s = rows[k];
+        amp[2 * s] += scratch2[0];
+        amp[2 * s + 1] += scratch2[1];
       }
     }
+    let total = 0;
+    for (let s = 0; s < numStreams; s++) total += amp[2 * s] * amp[2 * s] + amp[2 * s + 1] * amp[2 * s + 1];
+    const desired = amp[2 * u] * amp[2 * u] + amp[2 * u + 1] * amp[2 * u + 1];
     out[u] = desired / (total - desired + noiseCommW);
   }
 }
 
+const scratch2 = new Float64Array(2);
+
 /** Sensing SINR γ^s_t of every target after MRC (eq. 8 as derived above). */
 export function sensingSinrInto(out: Float64Array, topo: Topology, sens: SensingChannels, W: Beamformers): void {
   const { numBs, numTxAnt: nt, numRxAnt: nr, targetBs, targetsOf, noiseSensW } = topo;
+  if (sens.geometry === 'multistatic') {
+    for (let t = 0; t < topo.numTargets; t++) {
+      let snr = 0;
+      for (let m = 0; m < numBs; m++) snr += beamEnergy(sens.g, (t * numBs + m) * nt, W[m], W[m].length / (2 * nt), nt);
+      out[t] = snr;
+    }
+    return;
+  }
   for (let t = 0; t < topo.numTargets; t++) {
     const m = targetBs[t];
     let signal = 0;
@@ -232,8 +304,9 @@ export function evaluateInto(
   W: Beamformers,
   rho: number,
   slot?: number,
+  streams: Int32Array[] = topo.apStreams,
 ): SlotMetrics {
-  commSinrInto(out.userSinr, topo, H, W);
+  commSinrInto(out.userSinr, topo, H, W, streams);
   assertFinite(out.userSinr, 'userSinr', slot);
   sensingSinrInto(out.targetSinr, topo, sens, W);
   assertFinite(out.targetSinr, 'targetSinr', slot);

@@ -5,18 +5,22 @@
  *   β = (λ / 4π d₀)² (d / d₀)^(−η_c)            free space to d₀, exponent η_c beyond
  *   h^LoS = a(θ_{m,u}) e^{−j2π d/λ}             ULA steering from geometry; the phase follows the
  *                                              distance, so motion yields the right Doppler
- *   h^NLOS: Gauss–Markov per user, h ← ρ h + √(1−ρ²) n, n ~ CN(0, I), ρ = J0(2π f_D T_slot),
- *           f_D = v f_c / c (Clarke’s spectrum); or block fading, or static.
+ *   h^NLOS: a fading field per (AP, user, antenna) entry (phy/fading.ts): Clarke/Jakes by sum of
+ *           sinusoids over the user's position (autocorrelation J0(2π f_D n T) at every lag n),
+ *           the legacy AR(1) Gauss–Markov, block fading, or static.
  * Sensing (paper 000, eqs. 4–5): target t seen by its BS at angle θ_t, distance d_t,
  *   α_t = √(λ² σ_RCS / (4π)³) · d_t^(−η_s) · e^{−j2π·2d_t/λ}   (radar equation, η_s per direction)
+ * Every AP's angle and distance to every target are kept too ([numBs, numTargets]) for multistatic
+ * sensing (metrics/isac.ts: multistaticGainsInto). On a wrap-around area (torus) every distance
+ * and angle is to the nearest image of the node.
  * BS-to-BS interference G_{n,m} ∈ C^{N_R×N_T} (BS n transmits, BS m receives): Rician with
  *   LoS b(θ_{m←n}) aᴴ(θ_{n→m}) e^{−j2πd/λ} and a static NLOS draw (both ends are fixed).
  */
-import { besselJ0 } from './bessel.ts';
 import { czeros, type CArray } from './complex.ts';
-import { angleFromBroadside, azimuth, distance, SPEED_OF_LIGHT_MPS, steeringInto } from './geometry.ts';
+import { FadingField, type FadingSpec } from './fading.ts';
+import { angleFromBroadside, azimuth, distance, nearestImageDelta, steeringInto } from './geometry.ts';
 import type { Population } from './mobility.ts';
-import type { Topology } from './network.ts';
+import type { DeploymentArea, Topology } from './network.ts';
 import type { Rng } from './random.ts';
 
 export interface ChannelParams {
@@ -26,7 +30,7 @@ export interface ChannelParams {
   bsBsPathLossExp: number;
   refDistanceM: number;
   minDistanceM: number;
-  fading: { model: 'gauss-markov' | 'block' | 'static'; coherenceSlots: number };
+  fading: FadingSpec;
   /** Radar cross-section (m²) of every target. */
   rcsM2: number;
 }
@@ -45,6 +49,9 @@ export interface ChannelState {
   targetAlpha: CArray;
   /** [numBs (tx n), numBs (rx m), numRxAnt, numTxAnt] complex: G_{n,m}; zero for n = m. */
   G: CArray;
+  /** [numBs, numTargets] angle of target t from AP m's broadside (rad) and distance (m). */
+  apTargetThetaRad: Float64Array;
+  apTargetDistM: Float64Array;
 }
 
 export function emptyChannelState(topo: Topology): ChannelState {
@@ -56,7 +63,21 @@ export function emptyChannelState(topo: Topology): ChannelState {
     targetDistM: new Float64Array(numTargets),
     targetAlpha: czeros(numTargets),
     G: czeros(numBs * numBs * numRxAnt * numTxAnt),
+    apTargetThetaRad: new Float64Array(numBs * numTargets),
+    apTargetDistM: new Float64Array(numBs * numTargets),
   };
+}
+
+/** Offset (dx, dy) from (x1, y1) to (x2, y2) into `out`: plain, or to the nearest image on a wrap-around area. */
+function offsetTo(out: Float64Array, area: DeploymentArea | undefined, x1: number, y1: number, x2: number, y2: number): Float64Array {
+  if (!area?.wrap) {
+    out[0] = x2 - x1;
+    out[1] = y2 - y1;
+  } else {
+    out[0] = nearestImageDelta(x2 - x1, area.maxM[0] - area.minM[0]);
+    out[1] = nearestImageDelta(y2 - y1, area.maxM[1] - area.minM[1]);
+  }
+  return out;
 }
 
 /** Mean gain β(d) = (λ/4πd₀)² (d/d₀)^(−η). */
@@ -72,58 +93,75 @@ export function echoGain(dM: number, lambdaM: number, rcsM2: number, sensExponen
 
 export class ChannelModel {
   readonly state: ChannelState;
-  /** [numBs, numUsers, numTxAnt] NLOS component, unit variance per entry. */
-  private readonly nlos: CArray;
+  /** The NLOS fading of every (AP, user, antenna) entry, unit variance. */
+  private readonly fading: FadingField;
   private readonly los: CArray;
-  private readonly noise: CArray;
+  /** [numUsers, 2] positions at the last update and the displacement since (fading input). */
+  private readonly lastPosM: Float64Array;
+  private readonly dispM: Float64Array;
+  private readonly speedMps: Float64Array;
+  private readonly delta = new Float64Array(2);
+  /** The association in force (targetBs of the monostatic echoes); replaced on a change. */
+  private topo: Topology;
 
   constructor(
-    private readonly topo: Topology,
+    topo: Topology,
     private readonly p: ChannelParams,
-    private readonly slotS: number,
+    slotS: number,
     private readonly rng: Rng,
   ) {
+    this.topo = topo;
     this.state = emptyChannelState(topo);
-    this.nlos = czeros(topo.numBs * topo.numUsers * topo.numTxAnt);
+    this.fading = new FadingField(topo.numBs, topo.numUsers, topo.numTxAnt, p.fading, slotS, topo.lambdaM, rng, topo.carrierHz);
     this.los = czeros(topo.numTxAnt);
-    this.noise = czeros(topo.numTxAnt);
-    rng.complexNormal(this.nlos);
+    this.lastPosM = new Float64Array(2 * topo.numUsers).fill(NaN);
+    this.dispM = new Float64Array(2 * topo.numUsers);
+    this.speedMps = new Float64Array(topo.numUsers);
     this.drawBsBs();
   }
 
-  /** Gauss–Markov correlation over one slot for a node moving at speedMps. */
-  correlation(speedMps: number): number {
-    const fD = (speedMps * this.topo.carrierHz) / SPEED_OF_LIGHT_MPS;
-    return besselJ0(2 * Math.PI * fD * this.slotS);
+  /** Uses another association from now on (the monostatic sensing BS of each target). */
+  associate(topo: Topology): void {
+    this.topo = topo;
+  }
+
+  /** Recomputes the sensing geometry of the current positions (after an association change). */
+  resense(targets: Population): void {
+    this.sense(targets);
   }
 
   /**
    * Moves the channels to slot `slot` given the nodes' current positions: evolves the NLOS
-   * fading by one slot (unless slot 0), then recomputes path gains, LoS and sensing geometry.
+   * fading by one slot (unless slot 0) from each user's displacement and speed, then recomputes
+   * path gains, LoS and sensing geometry.
    */
   update(users: Population, targets: Population, slot: number): void {
-    const { numBs, numUsers, numTxAnt } = this.topo;
-    const { fading } = this.p;
-    if (slot > 0 && fading.model !== 'static') {
-      for (let u = 0; u < numUsers; u++) {
-        const redraw = fading.model === 'block' && slot % fading.coherenceSlots === 0;
-        if (fading.model === 'block' && !redraw) continue;
-        const rho = redraw ? 0 : this.correlation(users.speed(u));
-        const innov = Math.sqrt(Math.max(0, 1 - rho * rho));
-        for (let m = 0; m < numBs; m++) {
-          const off = 2 * (m * numUsers + u) * numTxAnt;
-          this.rng.complexNormal(this.noise);
-          for (let i = 0; i < 2 * numTxAnt; i++) this.nlos[off + i] = rho * this.nlos[off + i] + innov * this.noise[i];
-        }
+    const n = this.topo.numUsers;
+    const area = this.topo.area;
+    for (let u = 0; u < n; u++) {
+      const x = users.posM[2 * u];
+      const y = users.posM[2 * u + 1];
+      if (Number.isNaN(this.lastPosM[2 * u])) {
+        this.dispM[2 * u] = 0;
+        this.dispM[2 * u + 1] = 0;
+      } else {
+        const o = offsetTo(this.delta, area, this.lastPosM[2 * u], this.lastPosM[2 * u + 1], x, y);
+        this.dispM[2 * u] = o[0];
+        this.dispM[2 * u + 1] = o[1];
       }
+      this.lastPosM[2 * u] = x;
+      this.lastPosM[2 * u + 1] = y;
+      this.speedMps[u] = users.speed(u);
     }
+    if (slot > 0) this.fading.advance(slot, this.dispM, this.speedMps);
     this.compose(users);
     this.sense(targets);
   }
 
   private compose(users: Population): void {
-    const { numBs, numUsers, numTxAnt, bsPosM, broadsideRad, lambdaM } = this.topo;
+    const { numBs, numUsers, numTxAnt, bsPosM, broadsideRad, lambdaM, area } = this.topo;
     const { H, gain } = this.state;
+    const nlos = this.fading.values;
     const v = this.p.ricianK;
     const cLos = Math.sqrt(v / (1 + v));
     const cNlos = Math.sqrt(1 / (1 + v));
@@ -131,33 +169,38 @@ export class ChannelModel {
       const bx = bsPosM[2 * m];
       const by = bsPosM[2 * m + 1];
       for (let u = 0; u < numUsers; u++) {
-        const ux = users.posM[2 * u];
-        const uy = users.posM[2 * u + 1];
-        const d = Math.max(this.p.minDistanceM, distance(bx, by, ux, uy));
+        const o = offsetTo(this.delta, area, bx, by, users.posM[2 * u], users.posM[2 * u + 1]);
+        const dx = o[0];
+        const dy = o[1];
+        const d = Math.max(this.p.minDistanceM, distance(0, 0, dx, dy));
         const beta = pathGain(d, lambdaM, this.p.commPathLossExp, this.p.refDistanceM);
         gain[m * numUsers + u] = beta;
-        const theta = angleFromBroadside(azimuth(bx, by, ux, uy), broadsideRad);
+        const theta = angleFromBroadside(azimuth(0, 0, dx, dy), broadsideRad);
         const phase = (-2 * Math.PI * d) / lambdaM;
         steeringInto(this.los, 0, numTxAnt, theta, Math.cos(phase), Math.sin(phase));
         const sb = Math.sqrt(beta);
         const off = 2 * (m * numUsers + u) * numTxAnt;
-        for (let i = 0; i < 2 * numTxAnt; i++) H[off + i] = sb * (cLos * this.los[i] + cNlos * this.nlos[off + i]);
+        for (let i = 0; i < 2 * numTxAnt; i++) H[off + i] = sb * (cLos * this.los[i] + cNlos * nlos[off + i]);
       }
     }
   }
 
   private sense(targets: Population): void {
-    const { bsPosM, broadsideRad, lambdaM, targetBs } = this.topo;
-    const { targetThetaRad, targetDistM, targetAlpha } = this.state;
-    for (let t = 0; t < targets.size; t++) {
+    const { bsPosM, broadsideRad, lambdaM, targetBs, numBs, area } = this.topo;
+    const { targetThetaRad, targetDistM, targetAlpha, apTargetThetaRad, apTargetDistM } = this.state;
+    const T = targets.size;
+    for (let t = 0; t < T; t++) {
+      for (let m = 0; m < numBs; m++) {
+        const o = offsetTo(this.delta, area, bsPosM[2 * m], bsPosM[2 * m + 1], targets.posM[2 * t], targets.posM[2 * t + 1]);
+        const dx = o[0];
+        const dy = o[1];
+        apTargetDistM[m * T + t] = Math.max(this.p.minDistanceM, distance(0, 0, dx, dy));
+        apTargetThetaRad[m * T + t] = angleFromBroadside(azimuth(0, 0, dx, dy), broadsideRad);
+      }
       const m = targetBs[t];
-      const bx = bsPosM[2 * m];
-      const by = bsPosM[2 * m + 1];
-      const tx = targets.posM[2 * t];
-      const ty = targets.posM[2 * t + 1];
-      const d = Math.max(this.p.minDistanceM, distance(bx, by, tx, ty));
+      const d = apTargetDistM[m * T + t];
       targetDistM[t] = d;
-      targetThetaRad[t] = angleFromBroadside(azimuth(bx, by, tx, ty), broadsideRad);
+      targetThetaRad[t] = apTargetThetaRad[m * T + t];
       const amp = Math.sqrt(echoGain(d, lambdaM, this.p.rcsM2, this.p.sensPathLossExp));
       const phase = (-2 * Math.PI * 2 * d) / lambdaM;
       targetAlpha[2 * t] = amp * Math.cos(phase);

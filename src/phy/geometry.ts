@@ -83,3 +83,8 @@ export function angleFromBroadside(azimuthRad: number, broadsideRad: number): nu
   while (a <= -Math.PI) a += 2 * Math.PI;
   return a;
 }
+
+/** The shortest signed offset equivalent to `d` on a circle of circumference `period` (torus axes). */
+export function nearestImageDelta(d: number, period: number): number {
+  return d - period * Math.round(d / period);
+}

@@ -79,6 +79,12 @@ export const placementSchema = z
       minDistanceM: nonNegative().default(35).describe('minimum distance from the BS'),
       maxDistanceM: positive().optional().describe('maximum distance from the BS (default: the cell radius)'),
     }),
+    z
+      .strictObject({
+        model: z.literal('uniform-in-area'),
+        minDistanceM: nonNegative().default(10).describe('minimum distance from every AP'),
+      })
+      .describe('cell-free: uniform over the deployment area, at least minDistanceM from every AP'),
     z.strictObject({
       model: z.literal('explicit'),
       positionsM: z.array(point).min(1).describe('one point per node, cell by cell (cell 0 first)'),
@@ -103,7 +109,53 @@ const nodesShape = (perCell: number, speed: number) => ({
   mobility: mobilitySchema.prefault({ model: 'random-waypoint', speedMps: speed }),
 });
 
+export const cellFreeSchema = z.strictObject({
+  numAps: count().default(16).describe('M, number of access points'),
+  areaM: positive().default(1000).describe('side of the square deployment area, centred on the origin'),
+  wrapAround: z.boolean().default(false).describe('torus: distances (path loss, angles) to the nearest image of each AP'),
+  apLayout: z
+    .enum(['grid', 'random', 'explicit'])
+    .default('grid')
+    .describe('grid: ⌈√M⌉ columns, each AP at the centre of its grid cell; random: uniform (stream "ap-layout"); explicit: apPositionsM'),
+  apPositionsM: z.array(point).optional().describe('AP positions for apLayout "explicit" (world frame)'),
+  cpuPositionM: point.default([0, 0]).describe('position of the central processing unit (drawing only)'),
+});
+
+export const associationSchema = z.strictObject({
+  mode: z
+    .enum(['cell', 'all', 'user-centric'])
+    .optional()
+    .describe('who carries a user’s stream. cell: one AP (its cell’s BS; cell-free: the strongest AP); all: every AP coherently; user-centric: the clusterSize strongest APs. Default: cell (multicell), all (cell-free)'),
+  clusterSize: count().default(4).describe('user-centric: APs per user (by large-scale gain)'),
+  handover: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('re-associate as users move (logged as handover events)'),
+      hysteresisDb: nonNegative().default(3).describe('a new AP must be this much stronger (large-scale gain) than the current one'),
+      periodSlots: count().default(100).describe('association is re-evaluated every this many slots'),
+    })
+    .prefault({}),
+});
+
+export const sensingSchema = z.strictObject({
+  geometry: z
+    .enum(['monostatic', 'multistatic'])
+    .optional()
+    .describe('monostatic: each target sensed by its nearest BS after MRC (paper 000); multistatic: every AP illuminates, every AP receives, echoes combined at the CPU (paper 004 eq. 7 / paper 001 eq. 6). Default by topology kind'),
+  receiveArrayGain: z
+    .boolean()
+    .default(true)
+    .describe('multistatic: count the N_R receive-array gain of each receiving AP (false: eq. 7 as printed)'),
+  streams: z
+    .number()
+    .int()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('dedicated sensing streams carried by every AP (0 in paper 000; default 1 for cell-free)'),
+});
+
 export const topologySchema = z.strictObject({
+  kind: z.enum(['multicell', 'cell-free']).default('multicell').describe('multicell: cells with one BS each; cell-free: APs over an area and a CPU'),
   numCells: count().default(3).describe('M, number of cells (one BS each)'),
   layout: z.enum(['hex', 'explicit']).default('hex').describe('"hex": BS positions from a hexagonal layout'),
   bsPositionsM: z.array(point).optional().describe('BS positions for layout "explicit"'),
@@ -112,6 +164,7 @@ export const topologySchema = z.strictObject({
   numRxAnt: count().default(12).describe('N_R, receive antennas per BS (half-wavelength ULA)'),
   txPowerDbm: num().default(30).describe('P_T, power budget of every BS'),
   arrayBroadsideDeg: num().default(90).describe('azimuth of every ULA’s broadside, degrees from east'),
+  cellFree: cellFreeSchema.prefault({}).describe('cell-free networks: APs, area, CPU (used when kind is cell-free)'),
 });
 
 export const channelSchema = z.strictObject({
@@ -125,10 +178,11 @@ export const channelSchema = z.strictObject({
   fading: z
     .strictObject({
       model: z
-        .enum(['gauss-markov', 'block', 'static'])
-        .default('gauss-markov')
-        .describe('gauss-markov: h ← ρh + √(1−ρ²)n with ρ = J0(2π f_D T_slot); block: redraw; static: never'),
+        .enum(['clarke', 'gauss-markov', 'block', 'static'])
+        .default('clarke')
+        .describe('clarke: sum-of-sinusoids field over each user’s position, autocorrelation J0(2π f_D n T) at every lag (docs/fading.md); gauss-markov: AR(1) h ← ρh + √(1−ρ²)n, ρ = J0(2π f_D T_slot), lag-n correlation ρⁿ (legacy: decorrelates far too slowly); block: redraw; static: never'),
       coherenceSlots: count().default(10).describe('block model: slots between redraws'),
+      sinusoids: count().max(256).default(16).describe('clarke: sinusoids per channel entry'),
     })
     .prefault({}),
   noise: z
@@ -149,14 +203,20 @@ export const timingSchema = z.strictObject({
   csiQuantBits: z.number().int().nonnegative().max(16).default(0).describe('bits per real component; 0 = off'),
   backhaul: z
     .strictObject({
-      delayMs: nonNegative().default(2).describe('one-way BS ↔ central unit delay'),
+      delayMs: nonNegative().default(2).describe('one-way BS/AP ↔ central unit delay'),
       jitterMs: nonNegative().default(0.5).describe('extra delay, uniform in [0, jitter] per message'),
+      capacityMbps: positive()
+        .optional()
+        .describe('capacity of each link and direction: a message of B bits waits for the link, then takes B/C before the delay. Absent: unlimited'),
+      bitsPerReal: count().max(64).default(16).describe('payload size of one real number in a message (CSI, gains, beams)'),
     })
+    .describe('the fronthaul (cell-free) or backhaul (multicell): one link per AP to the CPU')
     .prefault({}),
   echo: z
     .strictObject({
       periodSlots: count().default(1).describe('target-angle estimates from echoes every this many slots'),
       angleStdDeg: nonNegative().default(0.5).describe('standard deviation of the angle estimate'),
+      alphaNmseDb: num().default(-20).describe('error of the echo-coefficient estimate relative to its power'),
     })
     .prefault({}),
   decision: z
@@ -241,6 +301,8 @@ export const scenarioSchema = z.strictObject({
   timing: timingSchema.prefault({}),
   policy: policySpecSchema.default({ name: 'mrt', params: {} }),
   shadows: z.array(policySpecSchema).default([]).describe('policies evaluated beside the acting one and logged'),
+  association: associationSchema.prefault({}),
+  sensing: sensingSchema.prefault({}),
   localization: localizationSchema
     .optional()
     .describe('TOA localisation of targets by TMTs and the central controller (paper 003); absent: off'),
@@ -257,6 +319,7 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type MobilitySpec = z.output<typeof mobilitySchema>;
 export type PlacementSpec = z.output<typeof placementSchema>;
 export type LocalizationSpec = z.output<typeof localizationSchema>;
+export type AssociationSpec = z.output<typeof associationSchema>;
 export type PolicySpec = { name: string; params: Record<string, unknown> };
 
 /** JSON Schema of scenario files, generated from the zod schema (for editors). */

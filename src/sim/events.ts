@@ -3,6 +3,7 @@
  * knows who listens (the SQLite logger, the dashboard, a progress bar, a test's trace recorder).
  * Times are simulated microseconds; slots are indices from 0.
  */
+import type { LinkCounters } from './fronthaul.ts';
 
 /** Discrete happenings, in the order they occur. */
 export type TwinEvent =
@@ -17,8 +18,31 @@ export type TwinEvent =
       from: number;
       /** Receiver: BS index, or -1 for the central unit. */
       to: number;
-      payload: 'csi' | 'beams';
+      /** Message kind (sim/fronthaul.ts): csi, beams, power, round, echo-share. */
+      payload: 'csi' | 'beams' | 'power' | 'round' | 'echo-share';
       sentUs: number;
+      /** Payload size (bits). */
+      bits: number;
+    }
+  | {
+      /** A user's primary AP (or a target's sensing AP) changed; `version` is the new association's. */
+      kind: 'handover';
+      tUs: number;
+      slot: number;
+      node: 'user' | 'target';
+      index: number;
+      from: number;
+      to: number;
+      version: number;
+    }
+  | {
+      /** The association in force from now on (also at slot 0): per user the APs carrying its stream. */
+      kind: 'association';
+      tUs: number;
+      slot: number;
+      version: number;
+      userAps: number[][];
+      targetBs: number[];
     }
   | { kind: 'decision'; tUs: number; slot: number; by: number; policy: string; computeMs: number | null; latencyUs: number }
   | { kind: 'apply'; tUs: number; slot: number; bs: number; policy: string; decidedSlot: number; fallback: boolean }
@@ -94,6 +118,13 @@ export interface SlotRecord {
     decidedSlot: Int32Array;
   };
   shadows: ShadowMetrics[];
+  /** Version of the association in force (see the `association` events). */
+  associationVersion: number;
+  /** [numUsers] primary AP of each user, [numTargets] sensing AP of each target in this slot. */
+  userBs: Int32Array;
+  targetBs: Int32Array;
+  /** Fronthaul traffic offered during this slot, per AP link. */
+  fronthaul: LinkCounters;
   /** TOA localisation (paper 003), when the scenario localises targets. */
   loc?: LocSlot;
 }

@@ -1,50 +1,47 @@
 /**
- * The twin: a multicell ISAC network run slot by slot on the virtual-time kernel.
+ * The twin: a multicell or cell-free ISAC network run slot by slot on the virtual-time kernel.
+ * This file is the composition root; each concept has its room:
+ *   csi.ts          pilots, CSI reports, echo estimates, the views of every AP and the CPU
+ *   fronthaul.ts    typed messages, payload sizes, links with delay, jitter and capacity
+ *   decisions.ts    distributed / centralised / hierarchical / multi-round decisions, fallback, shadows
+ *   association.ts  who serves whom, handovers
+ *   records.ts      evaluation on the true channel and the slot records
  *
  * Per slot s (time t = s·T_slot), at equal times in this order (see Priority):
- *   mobility    nodes move by one slot, fading evolves, true channels of slot s are formed
- *   delivery    CSI reports and backhaul messages due now arrive (RxJS `timer` on virtual time)
- *   sounding    pilots (every pilotPeriodSlots): each BS's links are measured with estimation
- *               error (and quantisation) and the report is sent back, arriving after the
- *               feedback delay; echoes (every echo.periodSlots) give each BS noisy target angles
- *   decision    each BS (distributed policy) or the central unit (centralised policy) decides
- *               from its own latest view; the result lands after the decision latency (and for
- *               the central unit, after the downlink backhaul); past the deadline the fallback
- *               policy acts locally until it lands
+ *   mobility    nodes move by one slot, fading evolves, true channels of slot s are formed;
+ *               every handover period the association is re-evaluated
+ *   delivery    CSI reports and fronthaul messages due now arrive (RxJS `timer` on virtual time)
+ *   sounding    pilots (every pilotPeriodSlots) and echoes (every echo.periodSlots)
+ *   decision    each decision-maker decides from its own latest view
  *   apply       landed beamformers take effect
  *   metrics     the slot is evaluated on the TRUE channel with the beamformers in force, and
  *               reported on `slots$` (shadow policies beside it)
- * When a BS's CSI report arrives it forwards that row and its target estimates to the central
- * unit over the backhaul (delay + jitter), so the central unit always knows older CSI than BSs.
  *
  * Randomness: independent streams per purpose (placement, mobility, fading, csi, echo,
- * backhaul-up, backhaul-down, policy, shadow policies) from the scenario seed, so runs of the same
- * scenario and seed see the same channels whatever the policy (common random numbers).
+ * echo-alpha, backhaul-up, backhaul-down, backhaul-bs, policy, shadow policies) from the scenario
+ * seed, so runs of the same scenario and seed see the same channels whatever the policy.
  */
-import { map, mergeMap, Subject, timer } from 'rxjs';
-import { absInnerH2, ccopy, czeros, norm2, type CArray } from '../phy/complex.ts';
+import { Subject } from 'rxjs';
 import { ChannelModel } from '../phy/channel.ts';
-import { steeringInto } from '../phy/geometry.ts';
 import { Population } from '../phy/mobility.ts';
-import { zeroBeamformers, type Beamformers, type Topology } from '../phy/network.ts';
-import { streamFor, type Rng } from '../phy/random.ts';
-import {
-  emptySensingChannels,
-  emptySlotMetrics,
-  evaluateInto,
-  NumericalError,
-  sensingChannelsInto,
-  type SensingChannels,
-  type SlotMetrics,
-} from '../metrics/isac.ts';
+import { withAssociation, zeroBeamformers, type Beamformers, type Topology } from '../phy/network.ts';
+import { streamFor } from '../phy/random.ts';
+import { emptySensingChannels, multistaticGainsInto, multistaticSensingInto, sensingChannelsInto, type SensingChannels } from '../metrics/isac.ts';
 import type { Crlb } from '../metrics/localization.ts';
 import { resolvePolicy } from '../policies/registry.ts';
-import { decideAllFrom, type CsiView, type DecisionContext, type DecisionReport, type DistributedPolicy, type Policy } from '../policies/types.ts';
-import type { Scenario } from '../scenario/schema.ts';
+import type { CsiView } from '../policies/types.ts';
+import type { PlacementSpec, Scenario } from '../scenario/schema.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
+import { initialAssociation, reassociate } from './association.ts';
+import { CsiPlane } from './csi.ts';
+import { Decisions, type Shadow } from './decisions.ts';
 import type { LocSlot, SlotRecord, TwinEvent } from './events.ts';
+import { Fronthaul } from './fronthaul.ts';
 import { Localization } from './localization.ts';
+import { Evaluator } from './records.ts';
 import { Priority, VirtualScheduler } from './scheduler.ts';
+
+export { quantise } from './csi.ts';
 
 export interface TwinOptions {
   /**
@@ -55,136 +52,33 @@ export interface TwinOptions {
   computeClock?: () => number;
 }
 
-/** Beamformers in force at a BS, with where they came from. */
-interface InForce {
-  W: CArray;
-  policy: string;
-  fallback: boolean;
-  decidedSlot: number;
-  /** Measurement slot of the CSI row this BS's beams were computed from (-1 none). */
-  csiSlot: number;
-  decisionMs: number;
-  beamAzDeg: number;
-  /** Solver report of the decision (optimisation-based policies). */
-  report?: DecisionReport;
-}
-
-interface CsiMessage {
-  from: number;
-  measuredSlot: number;
-  /** [numUsers, numTxAnt] estimated row of BS `from`. */
-  row: CArray;
-  targets: Int32Array;
-  theta: Float64Array;
-  alpha: CArray;
-  targetSlot: Int32Array;
-  sentUs: number;
-}
-
-interface BeamsMessage {
-  to: number;
-  beams: InForce;
-  sentUs: number;
-}
-
-function emptyView(topo: Topology, owner: number): CsiView {
-  return {
-    owner,
-    H: czeros(topo.numBs * topo.numUsers * topo.numTxAnt),
-    known: new Uint8Array(topo.numBs),
-    measuredSlot: new Int32Array(topo.numBs).fill(-1),
-    gain: new Float64Array(topo.numBs * topo.numUsers),
-    targetThetaRad: new Float64Array(topo.numTargets),
-    targetAlpha: czeros(topo.numTargets),
-    targetSlot: new Int32Array(topo.numTargets).fill(-1),
-    sens: emptySensingChannels(topo),
-  };
-}
-
-/**
- * Main-beam finder: the direction θ maximising Σ_k |a(θ)ᴴ w_k|² over the array's front half-plane,
- * on a 4° grid of precomputed steering vectors refined by a parabola through the best three
- * points. Used for the dashboard's map and the `beam_az_deg` column; ±1° is plenty there.
- */
-class BeamFinder {
-  private readonly thetas: Float64Array;
-  /** [numAngles, numTxAnt] complex steering vectors. */
-  private readonly table: CArray;
-  private readonly gains = new Float64Array(46);
-  constructor(private readonly topo: Topology) {
-    const n = 46;
-    this.thetas = Float64Array.from({ length: n }, (_, i) => ((-90 + 4 * i) * Math.PI) / 180);
-    this.table = czeros(n * topo.numTxAnt);
-    this.thetas.forEach((th, i) => steeringInto(this.table, i * topo.numTxAnt, topo.numTxAnt, th));
-  }
-
-  private gain(i: number, W: CArray, rows: number): number {
-    const nt = this.topo.numTxAnt;
-    let g = 0;
-    for (let k = 0; k < rows; k++) g += absInnerH2(this.table, i * nt, W, k * nt, nt);
-    return g;
-  }
-
-  /** Azimuth (deg from east, in [0, 360)) of the main beam of W; NaN when W is zero. */
-  azimuthDeg(W: CArray): number {
-    if (norm2(W) === 0) return NaN;
-    const rows = W.length / (2 * this.topo.numTxAnt);
-    const n = this.thetas.length;
-    const g = this.gains;
-    let best = 0;
-    for (let i = 0; i < n; i++) {
-      g[i] = this.gain(i, W, rows);
-      if (g[i] > g[best]) best = i;
-    }
-    let thetaDeg = -90 + 4 * best;
-    if (best > 0 && best < n - 1) {
-      const [a, b, c] = [g[best - 1], g[best], g[best + 1]];
-      const den = a - 2 * b + c;
-      if (den < 0) thetaDeg += (4 * 0.5 * (a - c)) / den;
-    }
-    const az = (this.topo.broadsideRad * 180) / Math.PI + thetaDeg;
-    return ((az % 360) + 360) % 360;
-  }
-}
-
-interface Shadow {
-  name: string;
-  policy: Policy;
-  rng: Rng;
-  W: Beamformers;
-  metrics: SlotMetrics;
+/** Cell-free networks place nodes over the whole area: the default in-cell placement becomes in-area. */
+function placementFor(s: Scenario, p: PlacementSpec): PlacementSpec {
+  if (s.topology.kind !== 'cell-free' || p.model !== 'uniform-in-cell') return p;
+  return { model: 'uniform-in-area', minDistanceM: p.minDistanceM };
 }
 
 export class Twin {
   readonly scheduler = new VirtualScheduler();
-  /** Discrete events (pilots, reports, backhaul, decisions, …). */
+  /** Discrete events (pilots, reports, fronthaul, decisions, handovers, …). */
   readonly events$ = new Subject<TwinEvent>();
   /** One record per slot. */
   readonly slots$ = new Subject<SlotRecord>();
-  readonly topo: Topology;
   readonly scenario: Scenario;
   readonly slotUs: number;
   readonly durationSlots: number;
 
+  private topology: Topology;
   private readonly users: Population;
   private readonly targets: Population;
   private readonly channel: ChannelModel;
   private readonly trueSens: SensingChannels;
-  private readonly metrics: SlotMetrics;
-  private readonly bsViews: CsiView[];
-  private readonly cuView: CsiView;
-  private readonly sensDirty: boolean[];
-  private readonly inForce: InForce[];
-  private readonly busyUntilUs: number[];
-  private cuBusyUntilUs = 0;
-  private readonly policy: Policy;
-  private readonly fallback: DistributedPolicy;
-  private readonly shadows: Shadow[];
-  private readonly rng: Record<'csi' | 'echo' | 'up' | 'down' | 'policy' | 'fallback', Rng>;
-  private readonly uplink$ = new Subject<CsiMessage>();
-  private readonly downlink$ = new Subject<BeamsMessage>();
-  private readonly previous: Beamformers[];
-  private readonly beamFinder: BeamFinder;
+  /** [numBs, numTargets] true multistatic illumination gains c_{m,t}. */
+  private readonly trueGain: Float64Array;
+  private readonly fronthaul: Fronthaul;
+  private readonly csi: CsiPlane;
+  private readonly decisions: Decisions;
+  private readonly evaluator: Evaluator;
   private slotsDone = 0;
   private currentSlot = -1;
   /** TOA localisation (paper 003), when the scenario has a `localization:` section. */
@@ -196,82 +90,97 @@ export class Twin {
   ) {
     const s = loaded.scenario;
     this.scenario = s;
-    this.topo = loaded.topology;
-    const topo = this.topo;
+    let topo = loaded.topology;
     this.slotUs = Math.round(s.timing.slotMs * 1000);
     this.durationSlots = s.durationSlots;
     if (s.timing.decision.latency === 'measured' && !options.computeClock) {
       throw new Error('decision latency "measured" needs a compute clock (TwinOptions.computeClock)');
     }
     const seed = s.seed;
-    const geo = { cellCentresM: topo.bsPosM, cellRadiusM: topo.cellRadiusM };
-    this.users = new Population(topo.userBs, geo, s.users.mobility, s.users.placement, streamFor(seed, 'users'));
-    this.targets = new Population(topo.targetBs, geo, s.targets.mobility, s.targets.placement, streamFor(seed, 'targets'));
-    this.channel = new ChannelModel(
-      topo,
-      { ...s.channel, rcsM2: s.targets.rcsM2 },
-      s.timing.slotMs / 1000,
-      streamFor(seed, 'fading'),
-    );
+    const geo = {
+      cellCentresM: topo.bsPosM,
+      cellRadiusM: topo.cellRadiusM,
+      ...(topo.area ? { area: { ...topo.area, apPosM: topo.bsPosM, minApDistanceM: s.channel.minDistanceM } } : {}),
+    };
+    this.users = new Population(topo.userBs, geo, s.users.mobility, placementFor(s, s.users.placement), streamFor(seed, 'users'));
+    this.targets = new Population(topo.targetBs, geo, s.targets.mobility, placementFor(s, s.targets.placement), streamFor(seed, 'targets'));
+    this.channel = new ChannelModel(topo, { ...s.channel, rcsM2: s.targets.rcsM2 }, s.timing.slotMs / 1000, streamFor(seed, 'fading'));
+    // Once nodes are placed: targets to their nearest AP, cell-free users to their APs.
+    this.channel.update(this.users, this.targets, 0);
+    topo = withAssociation(topo, initialAssociation(topo, s.association, this.channel.state.gain, this.channel.state.apTargetDistM));
+    this.topology = topo;
+    this.channel.associate(topo);
+    this.channel.resense(this.targets);
     this.trueSens = emptySensingChannels(topo);
-    this.metrics = emptySlotMetrics(topo);
-    this.bsViews = topo.servedUsers.map((_, m) => {
-      // A BS view's equivalent sensing channels are rebuilt from its estimates only when a
-      // policy reads them (most classic policies never do).
-      const view = emptyView(topo, m);
-      const sens = view.sens;
-      Object.defineProperty(view, 'sens', {
-        enumerable: true,
-        get: () => {
-          if (this.sensDirty[m]) {
-            sensingChannelsInto(sens, topo, view.targetThetaRad, view.targetAlpha, this.channel.state.G);
-            this.sensDirty[m] = false;
-          }
-          return sens;
-        },
-      });
-      return view;
-    });
-    this.cuView = emptyView(topo, -1);
-    this.sensDirty = topo.servedUsers.map(() => true);
-    this.inForce = topo.servedUsers.map((users) => ({
-      W: czeros(users.length * topo.numTxAnt),
-      policy: 'none',
-      fallback: false,
-      decidedSlot: -1,
-      csiSlot: -1,
-      decisionMs: NaN,
-      beamAzDeg: NaN,
-    }));
-    this.busyUntilUs = topo.servedUsers.map(() => 0);
-    this.previous = topo.servedUsers.map(() => zeroBeamformers(topo));
-    this.beamFinder = new BeamFinder(topo);
-    this.rng = {
-      csi: streamFor(seed, 'csi'),
-      echo: streamFor(seed, 'echo'),
+    this.trueGain = new Float64Array(topo.numBs * topo.numTargets);
+
+    const bh = s.timing.backhaul;
+    this.fronthaul = new Fronthaul(topo.numBs, bh, this.scheduler, {
       up: streamFor(seed, 'backhaul-up'),
       down: streamFor(seed, 'backhaul-down'),
-      policy: streamFor(seed, `policy:${s.policy.name}`),
-      fallback: streamFor(seed, `fallback:${s.timing.decision.fallback}`),
-    };
-    this.policy = resolvePolicy(s.policy, topo);
+      peer: streamFor(seed, 'backhaul-bs'),
+    });
+    const policy = resolvePolicy(s.policy, topo);
     const fb = resolvePolicy({ name: s.timing.decision.fallback, params: {} }, topo);
     if (fb.scope !== 'distributed') throw new Error(`fallback policy "${fb.name}" must be distributed`);
-    this.fallback = fb;
-    this.shadows = s.shadows.map((spec, i) => ({
+    const shadows: Shadow[] = s.shadows.map((spec, i) => ({
       name: spec.name,
       policy: resolvePolicy(spec, topo),
       rng: streamFor(seed, `shadow:${i}:${spec.name}`),
       W: zeroBeamformers(topo),
-      metrics: emptySlotMetrics(topo),
+      streams: topo.apStreams.slice(),
     }));
+    const shareEchoes = [policy, ...shadows.map((sh) => sh.policy)].some((p) => p.scope === 'distributed' && p.needsSharedEchoes);
+    const tm = s.timing;
+    this.csi = new CsiPlane(
+      topo,
+      {
+        csiNmseDb: tm.csiNmseDb,
+        csiQuantBits: tm.csiQuantBits,
+        csiFeedbackDelayUs: Math.round(tm.csiFeedbackDelayMs * 1000),
+        angleStdRad: (tm.echo.angleStdDeg * Math.PI) / 180,
+        alphaNmseDb: tm.echo.alphaNmseDb,
+      },
+      this.channel.state,
+      this.fronthaul,
+      { csi: streamFor(seed, 'csi'), echo: streamFor(seed, 'echo'), alpha: streamFor(seed, 'echo-alpha') },
+      {
+        pilot: (bs) => this.emit({ kind: 'pilot', tUs: this.scheduler.now(), slot: this.currentSlot, bs }),
+        report: (bs, measuredSlot) => this.emit({ kind: 'csi-report', tUs: this.scheduler.now(), slot: this.currentSlot, bs, measuredSlot }),
+        at: (tUs, fn) => this.scheduler.at(tUs, Priority.delivery, fn),
+        now: () => this.scheduler.now(),
+      },
+      shareEchoes,
+    );
+    this.decisions = new Decisions(topo, policy, fb, shadows, {
+      scheduler: this.scheduler,
+      scenario: s,
+      fronthaul: this.fronthaul,
+      apViews: this.csi.apViews,
+      cpuView: this.csi.cpuView,
+      emit: (e) => this.emit(e),
+      currentSlot: () => this.currentSlot,
+      computeClock: options.computeClock,
+      rng: { policy: streamFor(seed, `policy:${s.policy.name}`), fallback: streamFor(seed, `fallback:${s.timing.decision.fallback}`) },
+    });
+    this.evaluator = new Evaluator(topo, shadows.length);
+    this.fronthaul.delivered$.subscribe(({ msg, sentUs, bits }) => {
+      if (msg.kind !== 'echo-share') {
+        this.emit({ kind: 'backhaul', tUs: this.scheduler.now(), slot: this.currentSlot, from: msg.from, to: msg.to, payload: msg.kind, sentUs, bits });
+      }
+      if (msg.kind === 'csi' || msg.kind === 'echo-share') this.csi.receive(msg);
+      else this.decisions.receive(msg);
+    });
     if (topo.localization && s.localization) {
       this.loc = new Localization(topo, s, streamFor(seed, 'localization-targets'), streamFor(seed, 'localization-zeta'), streamFor(seed, 'localization-estimate'));
-      this.cuView.loc = this.loc.initialView();
+      this.csi.cpuView.loc = this.loc.initialView();
     }
-    this.wireBackhaul();
-    if ([this.policy, ...this.shadows.map((sh) => sh.policy)].some((p) => p.scope === 'distributed' && p.needsSharedEchoes)) this.wireEchoSharing();
     this.scheduler.at(0, Priority.mobility, () => this.slotStart(0));
+  }
+
+  /** The topology with the association in force now. */
+  get topo(): Topology {
+    return this.topology;
   }
 
   /** Slots fully simulated and reported so far. */
@@ -305,12 +214,12 @@ export class Twin {
 
   /** Beamformers in force now, per BS (copies). */
   beamsInForce(): Beamformers {
-    return this.inForce.map((f) => Float64Array.from(f.W));
+    return this.decisions.inForce.map((f) => Float64Array.from(f.W));
   }
 
   /** A copy of a decision-maker's view (BS index, or -1 for the central unit). */
   viewOf(owner: number): CsiView {
-    const v = owner < 0 ? this.cuView : this.bsViews[owner];
+    const v = owner < 0 ? this.csi.cpuView : this.csi.apViews[owner];
     return structuredClone(v);
   }
 
@@ -327,372 +236,98 @@ export class Twin {
       const dt = this.slotUs / 1e6;
       this.users.step(dt);
       this.targets.step(dt);
+      this.channel.update(this.users, this.targets, slot);
     }
-    this.channel.update(this.users, this.targets, slot);
+    const ho = this.scenario.association.handover;
+    if (slot === 0) this.emitAssociation(t, slot);
+    else if (ho.enabled && slot % ho.periodSlots === 0) this.handover(t, slot);
     this.loc?.advance(slot, this.slotUs / 1e6);
-    const st = this.channel.state;
-    sensingChannelsInto(this.trueSens, this.topo, st.targetThetaRad, st.targetAlpha, st.G);
+    this.senseTruth();
 
     const tm = this.scenario.timing;
     if (slot >= tm.pilotOffsetSlots && (slot - tm.pilotOffsetSlots) % tm.pilotPeriodSlots === 0) {
-      this.scheduler.at(t, Priority.sounding, () => this.pilots(slot));
+      this.scheduler.at(t, Priority.sounding, () => this.csi.pilots(slot));
     }
-    if (slot % tm.echo.periodSlots === 0) this.scheduler.at(t, Priority.sounding, () => this.echoes(slot));
-    if (slot % tm.decision.periodSlots === 0) this.scheduler.at(t, Priority.decision, () => this.decide(slot));
+    if (slot % tm.echo.periodSlots === 0) this.scheduler.at(t, Priority.sounding, () => this.csi.echoes(slot, this.trueGain));
+    if (slot % tm.decision.periodSlots === 0) this.scheduler.at(t, Priority.decision, () => this.decisions.decide(slot));
     this.scheduler.at(t, Priority.metrics, () => this.evaluate(slot));
     if (slot + 1 < this.durationSlots) this.scheduler.at(t + this.slotUs, Priority.mobility, () => this.slotStart(slot + 1));
   }
 
-  /** Every BS sounds its links; each report reaches the BS after the feedback delay. */
-  private pilots(slot: number): void {
-    const { numBs, numUsers, numTxAnt: nt } = this.topo;
-    const tm = this.scenario.timing;
-    const t = this.scheduler.now();
-    const nmse = 10 ** (tm.csiNmseDb / 10);
-    const { H, gain } = this.channel.state;
-    const delayUs = Math.round(tm.csiFeedbackDelayMs * 1000);
-    for (let m = 0; m < numBs; m++) {
-      this.emit({ kind: 'pilot', tUs: t, slot, bs: m });
-      const row = czeros(numUsers * nt);
-      ccopy(row, 0, H, m * numUsers * nt, numUsers * nt);
-      const noise = czeros(nt);
-      for (let u = 0; u < numUsers; u++) {
-        const beta = gain[m * numUsers + u];
-        this.rng.csi.complexNormal(noise, nmse * beta);
-        for (let i = 0; i < 2 * nt; i++) row[2 * u * nt + i] += noise[i];
-        if (tm.csiQuantBits > 0) quantise(row, u * nt, nt, Math.sqrt(beta / 2), tm.csiQuantBits);
-      }
-      const gains = gain.slice(m * numUsers, (m + 1) * numUsers);
-      this.scheduler.at(t + delayUs, Priority.delivery, () => this.csiArrives(m, slot, row, gains));
-    }
-  }
-
-  private csiArrives(m: number, measuredSlot: number, row: CArray, gains: Float64Array): void {
-    const t = this.scheduler.now();
-    const v = this.bsViews[m];
-    this.emit({ kind: 'csi-report', tUs: t, slot: this.currentSlot, bs: m, measuredSlot });
-    if (measuredSlot <= v.measuredSlot[m]) return;
-    this.storeRow(v, m, measuredSlot, row, gains);
-    const targets = this.topo.targetsOf[m];
-    const theta = Float64Array.from(targets, (i) => v.targetThetaRad[i]);
-    const alpha = czeros(targets.length);
-    targets.forEach((i, j) => ccopy(alpha, j, v.targetAlpha, i, 1));
-    this.uplink$.next({
-      from: m,
-      measuredSlot,
-      row,
-      targets,
-      theta,
-      alpha,
-      targetSlot: Int32Array.from(targets, (i) => v.targetSlot[i]),
-      sentUs: t,
-    });
-  }
-
-  private storeRow(v: CsiView, m: number, measuredSlot: number, row: CArray, gains: Float64Array): void {
-    const { numUsers, numTxAnt: nt } = this.topo;
-    v.H.set(row, 2 * m * numUsers * nt);
-    v.gain.set(gains, m * numUsers);
-    v.known[m] = 1;
-    v.measuredSlot[m] = measuredSlot;
-  }
-
-  /** Each BS estimates its targets' angles from the echoes of this slot. */
-  private echoes(slot: number): void {
-    const sd = (this.scenario.timing.echo.angleStdDeg * Math.PI) / 180;
+  /** The true sensing channels of this slot (monostatic MRC or multistatic at the CPU). */
+  private senseTruth(): void {
     const st = this.channel.state;
-    for (let m = 0; m < this.topo.numBs; m++) {
-      const v = this.bsViews[m];
-      const targets = this.topo.targetsOf[m];
-      for (const i of targets) {
-        v.targetThetaRad[i] = st.targetThetaRad[i] + sd * this.rng.echo.normal();
-        ccopy(v.targetAlpha, i, st.targetAlpha, i, 1);
-        v.targetSlot[i] = slot;
-      }
-      if (targets.length) this.sensDirty[m] = true;
+    const topo = this.topology;
+    if (topo.sensingGeometry === 'multistatic') {
+      multistaticGainsInto(this.trueGain, topo, st.apTargetDistM, this.scenario.targets.rcsM2, this.scenario.channel.sensPathLossExp);
+      multistaticSensingInto(this.trueSens, topo, st.apTargetThetaRad, this.trueGain);
+    } else {
+      sensingChannelsInto(this.trueSens, topo, st.targetThetaRad, st.targetAlpha, st.G);
     }
   }
 
-  // ---------------------------------------------------------------- backhaul
-
-  private wireBackhaul(): void {
-    const bh = this.scenario.timing.backhaul;
-    const delay = (rng: Rng) => Math.round((bh.delayMs + bh.jitterMs * rng.uniform()) * 1000);
-    this.uplink$
-      .pipe(mergeMap((msg) => timer(delay(this.rng.up), this.scheduler).pipe(map(() => msg))))
-      .subscribe((msg) => this.cuReceives(msg));
-    this.downlink$
-      .pipe(mergeMap((msg) => timer(delay(this.rng.down), this.scheduler).pipe(map(() => msg))))
-      .subscribe((msg) => this.bsReceivesBeams(msg));
-  }
-
-  /**
-   * Echo sharing between BSs (only for policies with `needsSharedEchoes`): each CSI report a BS
-   * forwards to the central unit also goes, with its target estimates, to every other BS over the
-   * backhaul (delay + jitter from the stream 'backhaul-bs'), so BS m knows other cells' target
-   * angles as of their last report, stale by the feedback and backhaul delays. No event is logged.
-   */
-  private wireEchoSharing(): void {
-    const bh = this.scenario.timing.backhaul;
-    const rng = streamFor(this.scenario.seed, 'backhaul-bs');
-    this.uplink$
-      .pipe(mergeMap((msg) => timer(Math.round((bh.delayMs + bh.jitterMs * rng.uniform()) * 1000), this.scheduler).pipe(map(() => msg))))
-      .subscribe((msg) => {
-        for (let n = 0; n < this.topo.numBs; n++) {
-          if (n === msg.from) continue;
-          const v = this.bsViews[n];
-          msg.targets.forEach((i, j) => {
-            if (msg.targetSlot[j] > v.targetSlot[i]) {
-              v.targetThetaRad[i] = msg.theta[j];
-              ccopy(v.targetAlpha, i, msg.alpha, j, 1);
-              v.targetSlot[i] = msg.targetSlot[j];
-              this.sensDirty[n] = true;
-            }
-          });
-        }
-      });
-  }
-
-  private cuReceives(msg: CsiMessage): void {
-    const t = this.scheduler.now();
-    this.emit({ kind: 'backhaul', tUs: t, slot: this.currentSlot, from: msg.from, to: -1, payload: 'csi', sentUs: msg.sentUs });
-    const v = this.cuView;
-    // Jitter may reorder messages: keep only what is newer than what the CU has.
-    if (msg.measuredSlot > v.measuredSlot[msg.from]) {
-      const { numUsers } = this.topo;
-      this.storeRow(v, msg.from, msg.measuredSlot, msg.row, this.bsViews[msg.from].gain.slice(msg.from * numUsers, (msg.from + 1) * numUsers));
-    }
-    let changed = false;
-    msg.targets.forEach((i, j) => {
-      if (msg.targetSlot[j] > v.targetSlot[i]) {
-        v.targetThetaRad[i] = msg.theta[j];
-        ccopy(v.targetAlpha, i, msg.alpha, j, 1);
-        v.targetSlot[i] = msg.targetSlot[j];
-        changed = true;
-      }
-    });
-    if (changed) sensingChannelsInto(v.sens, this.topo, v.targetThetaRad, v.targetAlpha, this.channel.state.G);
-  }
-
-  private bsReceivesBeams(msg: BeamsMessage): void {
-    const t = this.scheduler.now();
-    this.emit({ kind: 'backhaul', tUs: t, slot: this.currentSlot, from: -1, to: msg.to, payload: 'beams', sentUs: msg.sentUs });
-    this.applyBeams(msg.to, msg.beams);
-  }
-
-  // ---------------------------------------------------------------- decisions
-
-  private context(slot: number, rng: Rng, previous?: Beamformers): DecisionContext {
-    return { topo: this.topo, rho: this.scenario.rho, slot, rng, previous };
-  }
-
-  /** Runs `fn` and returns its result with its compute time (ms, NaN when not measured). */
-  private timed<T>(fn: () => T): { value: T; ms: number } {
-    const clock = this.options.computeClock;
-    if (!clock) return { value: fn(), ms: NaN };
-    const t0 = clock();
-    const value = fn();
-    return { value, ms: clock() - t0 };
-  }
-
-  /** Simulated decision latency (µs) for a decision that took `ms` of compute. */
-  private latencyUs(ms: number): number {
-    const d = this.scenario.timing.decision;
-    if (d.latency === 'fixed') return Math.round(d.fixedMs * 1000);
-    if (d.latency === 'measured') return Math.max(0, Math.round(ms * d.measuredScale * 1000));
-    return 0;
-  }
-
-  private decide(slot: number): void {
-    const t = this.scheduler.now();
-    const d = this.scenario.timing.decision;
-    const deadlineUs = d.deadlineMs === undefined ? Infinity : Math.round(d.deadlineMs * 1000);
-    this.decideShadows(slot);
-    if (this.policy.scope === 'distributed') {
-      const policy = this.policy;
-      for (let m = 0; m < this.topo.numBs; m++) {
-        const view = this.bsViews[m];
-        if (!view.known[m] || t < this.busyUntilUs[m]) continue;
-        const ctx = this.context(slot, this.rng.policy, this.previous[m]);
-        const { value: W, ms } = this.timed(() => policy.decide(m, view, ctx));
-        this.previous[m][m] = W;
-        const lat = this.latencyUs(ms);
-        this.busyUntilUs[m] = t + lat;
-        this.emit({ kind: 'decision', tUs: t, slot, by: m, policy: policy.name, computeMs: Number.isNaN(ms) ? null : ms, latencyUs: lat });
-        const beams = this.forceOf(W, policy.name, slot, view.measuredSlot[m], ms);
-        if (lat > deadlineUs) this.fallbackAt(m, t + deadlineUs, lat);
-        this.scheduler.at(t + lat, Priority.apply, () => this.applyBeams(m, beams));
-      }
-      return;
-    }
-    const view = this.cuView;
-    if (t < this.cuBusyUntilUs || !view.known.every((k) => k === 1)) return;
-    const policy = this.policy;
-    const reports: DecisionReport[] = [];
-    const ctx = { ...this.context(slot, this.rng.policy, this.previous[0]), report: (r: DecisionReport) => void reports.push(r) };
-    const { value: all, ms } = this.timed(() => policy.decideAll(view, ctx));
-    const report = reports[reports.length - 1];
-    this.previous[0] = all;
-    const lat = this.latencyUs(ms);
-    this.cuBusyUntilUs = t + lat;
-    this.emit({ kind: 'decision', tUs: t, slot, by: -1, policy: policy.name, computeMs: Number.isNaN(ms) ? null : ms, latencyUs: lat });
-    if (report) this.emitSolve(t, slot, report);
-    this.scheduler.at(t + lat, Priority.apply, () => {
-      all.forEach((W, m) => {
-        const beams = this.forceOf(W, report?.fallback ?? policy.name, slot, view.measuredSlot[m], ms);
-        if (report) {
-          beams.report = report;
-          beams.fallback = report.fallback !== undefined;
-        }
-        this.downlink$.next({ to: m, beams, sentUs: this.scheduler.now() });
-      });
-    });
-    if (lat > deadlineUs) for (let m = 0; m < this.topo.numBs; m++) this.fallbackAt(m, t + deadlineUs, lat);
-  }
-
-  /**
-   * A solver report: a `solve` event for every solve, and a `warning` when the design failed and
-   * the policy's own fallback acts instead (the BSs' slots are then flagged `fallback`).
-   */
-  private emitSolve(tUs: number, slot: number, r: DecisionReport): void {
-    const num = (x: number) => (Number.isFinite(x) ? x : null);
+  private emitAssociation(tUs: number, slot: number): void {
+    const topo = this.topology;
     this.emit({
-      kind: 'solve',
+      kind: 'association',
       tUs,
       slot,
-      by: -1,
-      policy: r.policy,
-      status: r.status,
-      iterations: r.iterations,
-      rankOneRatio: num(r.rankOneRatio),
-      extraction: r.extraction,
-      predictedCrlbM2: num(r.predictedCrlbM2),
-      fallback: r.fallback ?? null,
-    });
-    if (r.fallback) this.emit({ kind: 'warning', tUs, slot, message: `${r.policy}: ${r.status} instance, ${r.fallback} acts instead` });
-  }
-
-  /** Past the deadline BS m acts with the fallback policy on its own view, until the slow result lands. */
-  private fallbackAt(m: number, tUs: number, latencyUs: number): void {
-    this.scheduler.at(tUs, Priority.apply, () => {
-      const view = this.bsViews[m];
-      this.emit({
-        kind: 'deadline-miss',
-        tUs,
-        slot: this.currentSlot,
-        by: this.policy.scope === 'distributed' ? m : -1,
-        policy: this.policy.name,
-        latencyUs,
-        fallback: this.fallback.name,
-      });
-      if (!view.known[m]) return;
-      const ctx = this.context(this.currentSlot, this.rng.fallback);
-      const { value: W, ms } = this.timed(() => this.fallback.decide(m, view, ctx));
-      const beams = this.forceOf(W, this.fallback.name, this.currentSlot, view.measuredSlot[m], ms);
-      beams.fallback = true;
-      this.applyBeams(m, beams);
+      version: topo.associationVersion,
+      userAps: topo.userAps.map((a) => Array.from(a)),
+      targetBs: Array.from(topo.targetBs),
     });
   }
 
-  private forceOf(W: CArray, policy: string, decidedSlot: number, csiSlot: number, ms: number): InForce {
-    return { W, policy, fallback: false, decidedSlot, csiSlot, decisionMs: ms, beamAzDeg: this.beamFinder.azimuthDeg(W) };
+  /** Re-evaluates the association; applies and logs any change. */
+  private handover(tUs: number, slot: number): void {
+    const st = this.channel.state;
+    const r = reassociate(this.topology, this.scenario.association, st.gain, st.apTargetDistM, this.scenario.channel.sensPathLossExp);
+    if (!r) return;
+    const topo = withAssociation(this.topology, r.association);
+    this.topology = topo;
+    this.channel.associate(topo);
+    this.channel.resense(this.targets);
+    this.csi.associate(topo);
+    this.decisions.associate(topo);
+    for (const h of r.handovers) this.emit({ kind: 'handover', tUs, slot, ...h, version: topo.associationVersion });
+    this.emitAssociation(tUs, slot);
   }
-
-  private applyBeams(m: number, beams: InForce): void {
-    const cur = this.inForce[m];
-    // A late result never replaces a newer decision already in force.
-    if (beams.decidedSlot < cur.decidedSlot && !cur.fallback) return;
-    const budget = this.topo.powerW[m];
-    const p = norm2(beams.W);
-    if (!Number.isFinite(p)) throw new NumericalError('beamformer power', m, p, this.currentSlot, `policy ${beams.policy}`);
-    if (!(p <= budget * (1 + 1e-9))) {
-      throw new Error(`policy ${beams.policy} exceeded the power budget of BS ${m}: ${p} W > ${budget} W`);
-    }
-    this.inForce[m] = beams;
-    this.emit({ kind: 'apply', tUs: this.scheduler.now(), slot: this.currentSlot, bs: m, policy: beams.policy, decidedSlot: beams.decidedSlot, fallback: beams.fallback });
-  }
-
-  /** Shadows decide on the same views as the acting policy, instantly. */
-  private decideShadows(slot: number): void {
-    for (const sh of this.shadows) {
-      if (sh.policy.scope === 'distributed') {
-        const policy = sh.policy;
-        for (let m = 0; m < this.topo.numBs; m++) {
-          if (!this.bsViews[m].known[m]) continue;
-            sh.W[m] = policy.decide(m, this.bsViews[m], this.context(slot, sh.rng, sh.W));
-        }
-      } else if (this.cuView.known.every((k) => k === 1)) {
-        sh.W = decideAllFrom(sh.policy, this.cuView, this.context(slot, sh.rng, sh.W));
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- metrics
 
   private evaluate(slot: number): void {
     const st = this.channel.state;
-    const W = this.inForce.map((f) => f.W);
-    const out = evaluateInto(this.metrics, this.topo, st.H, this.trueSens, W, this.scenario.rho, slot);
-    const shadows = this.shadows.map((sh) => {
-      const r = evaluateInto(sh.metrics, this.topo, st.H, this.trueSens, sh.W, this.scenario.rho, slot);
-      return { name: sh.name, rc: r.rc, rs: r.rs, objective: r.objective };
-    });
+    const topo = this.topology;
+    const inForce = this.decisions.inForce;
+    const { out, shadows, W } = this.evaluator.evaluate(topo, st, this.trueSens, inForce, this.decisions.shadows, this.scenario.rho, slot);
     const locCrlb = this.loc ? this.localize(slot, W) : undefined;
     this.slotsDone = slot + 1;
+    const fronthaul = this.fronthaul.takeCounters();
     if (!this.slots$.observed) return;
-    const { userBs } = this.topo;
-    const age = new Int32Array(this.topo.numUsers);
-    for (let u = 0; u < age.length; u++) {
-      const c = this.inForce[userBs[u]].csiSlot;
-      age[u] = c < 0 ? -1 : slot - c;
-    }
-    const thetaEst = new Float64Array(this.topo.numTargets);
-    this.topo.targetBs.forEach((m, i) => (thetaEst[i] = this.bsViews[m].targetSlot[i] < 0 ? NaN : this.bsViews[m].targetThetaRad[i]));
-    this.slots$.next({
-      slot,
-      tUs: slot * this.slotUs,
-      rc: out.rc,
-      rs: out.rs,
-      objective: out.objective,
-      userSinr: out.userSinr.slice(),
-      userRate: out.userRate.slice(),
-      userCsiAge: age,
-      userPosM: this.users.posM.slice(),
-      targetSinr: out.targetSinr.slice(),
-      targetRate: out.targetRate.slice(),
-      targetPosM: this.targets.posM.slice(),
-      targetThetaRad: st.targetThetaRad.slice(),
-      targetThetaEstRad: thetaEst,
-      bs: {
-        policy: this.inForce.map((f) => f.policy),
-        fallback: Uint8Array.from(this.inForce, (f) => (f.fallback ? 1 : 0)),
-        powerW: out.bsPowerW.slice(),
-        beamAzDeg: Float64Array.from(this.inForce, (f) => f.beamAzDeg),
-        decisionMs: Float64Array.from(this.inForce, (f) => f.decisionMs),
-        decidedSlot: Int32Array.from(this.inForce, (f) => f.decidedSlot),
-      },
+    const record = this.evaluator.record(
+      { topo, slot, slotUs: this.slotUs, st, inForce, apViews: this.csi.apViews, userPosM: this.users.posM, targetPosM: this.targets.posM, fronthaul },
+      out,
       shadows,
-      ...(locCrlb ? { loc: this.locRecord(locCrlb) } : {}),
-    });
+    );
+    if (locCrlb) record.loc = this.locRecord(locCrlb);
+    this.slots$.next(record);
   }
 
   /** CRLB of every localised target with the beams in force; the controller's estimate of this slot. */
-  private localize(slot: number, W: CArray[]): Crlb[] {
+  private localize(slot: number, W: Beamformers): Crlb[] {
     const loc = this.loc!;
     const crlb = loc.evaluate(W);
     const e = this.scenario.localization!.estimate;
     if (slot % e.periodSlots === 0) {
       const est = loc.estimate(slot, crlb, e.gateM);
-      this.scheduler.at(this.scheduler.now() + Math.round(e.delayMs * 1000), Priority.delivery, () => loc.deliver(this.cuView.loc!, est));
+      this.scheduler.at(this.scheduler.now() + Math.round(e.delayMs * 1000), Priority.delivery, () => loc.deliver(this.csi.cpuView.loc!, est));
     }
     return crlb;
   }
 
   private locRecord(crlb: Crlb[]): LocSlot {
     const loc = this.loc!;
-    const view = this.cuView.loc!;
+    const view = this.csi.cpuView.loc!;
     // The decision in force: the most recent one applied at any BS.
-    const f = this.inForce.reduce((a, b) => (b.decidedSlot > a.decidedSlot ? b : a));
+    const f = this.decisions.inForce.reduce((a, b) => (b.decidedSlot > a.decidedSlot ? b : a));
     const r = f.report;
     return {
       posM: Float64Array.from(loc.targets.posM),
@@ -708,20 +343,5 @@ export class Twin {
       infeasible: r?.fallback !== undefined,
       decidedSlot: f.decidedSlot,
     };
-  }
-}
-
-/**
- * Uniform B-bit quantiser of each real component of n complex entries (from element offset
- * `offset`), over ±3σ with mid-rise levels; values beyond the range clip to the end levels.
- */
-export function quantise(a: CArray, offset: number, n: number, sigma: number, bits: number): void {
-  const levels = 2 ** bits;
-  const range = 3 * sigma;
-  const step = (2 * range) / levels;
-  for (let i = 2 * offset; i < 2 * (offset + n); i++) {
-    let idx = Math.floor((a[i] + range) / step);
-    idx = Math.min(levels - 1, Math.max(0, idx));
-    a[i] = -range + (idx + 0.5) * step;
   }
 }

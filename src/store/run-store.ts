@@ -106,7 +106,7 @@ export class RunStore {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     });
-    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, loc_slots: 16, events: 64 };
+    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, loc_slots: 16, associations: 16, link_slots: 16, events: 64 };
     this.fresh();
   }
 
@@ -192,11 +192,14 @@ export class RunStore {
     d[o + 2] = r.rc;
     d[o + 3] = r.rs;
     d[o + 4] = r.objective;
+    // Per AP: the rates of the users whose primary AP it is and of the targets it senses.
+    const sumRates = new Float64Array(t.numBs);
+    const radarRates = new Float64Array(t.numBs);
+    for (let u = 0; u < t.numUsers; u++) sumRates[r.userBs[u]] += r.userRate[u];
+    for (let i = 0; i < t.numTargets; i++) radarRates[r.targetBs[i]] += r.targetRate[i];
     for (let m = 0; m < t.numBs; m++) {
-      let sumRate = 0;
-      for (const u of t.servedUsers[m]) sumRate += r.userRate[u];
-      let radar = 0;
-      for (const i of t.targetsOf[m]) radar += r.targetRate[i];
+      const sumRate = sumRates[m];
+      const radar = radarRates[m];
       o = bs.next();
       d = bs.data;
       d[o] = r.slot;
@@ -216,7 +219,7 @@ export class RunStore {
       const sinr = r.userSinr[u];
       d[o] = r.slot;
       d[o + 1] = u;
-      d[o + 2] = t.userBs[u];
+      d[o + 2] = r.userBs[u];
       d[o + 3] = r.userPosM[2 * u];
       d[o + 4] = r.userPosM[2 * u + 1];
       d[o + 5] = sinr;
@@ -230,7 +233,7 @@ export class RunStore {
       const sinr = r.targetSinr[i];
       d[o] = r.slot;
       d[o + 1] = i;
-      d[o + 2] = t.targetBs[i];
+      d[o + 2] = r.targetBs[i];
       d[o + 3] = r.targetPosM[2 * i];
       d[o + 4] = r.targetPosM[2 * i + 1];
       d[o + 5] = r.targetThetaRad[i] * RAD2DEG;
@@ -240,6 +243,7 @@ export class RunStore {
       d[o + 9] = r.targetRate[i];
     }
     if (r.loc) this.logLoc(r.slot, r.loc);
+    this.logLinks(r.slot, r.fronthaul);
     for (const s of r.shadows) {
       o = sh.next();
       d = sh.data;
@@ -250,6 +254,42 @@ export class RunStore {
       d[o + 4] = s.objective;
     }
     this.slotsLogged++;
+  }
+
+  /** Packs one row per AP link that carried anything this slot. */
+  private logLinks(slot: number, c: SlotRecord['fronthaul']): void {
+    const t = this.tables.link_slots;
+    for (let m = 0; m < c.upBits.length; m++) {
+      if (c.upMsgs[m] + c.downMsgs[m] + c.peerMsgs[m] === 0) continue;
+      const o = t.next();
+      const d = t.data;
+      d[o] = slot;
+      d[o + 1] = m;
+      d[o + 2] = c.upBits[m];
+      d[o + 3] = c.downBits[m];
+      d[o + 4] = c.peerBits[m];
+      d[o + 5] = c.upMsgs[m];
+      d[o + 6] = c.downMsgs[m];
+      d[o + 7] = c.peerMsgs[m];
+      d[o + 8] = c.upQueueUs[m] / 1000;
+      d[o + 9] = c.downQueueUs[m] / 1000;
+    }
+  }
+
+  /** The serving sets of a new association: one row per (user, AP). */
+  private logAssociation(e: Extract<TwinEvent, { kind: 'association' }>): void {
+    const t = this.tables.associations;
+    e.userAps.forEach((aps, u) =>
+      aps.forEach((m, k) => {
+        const o = t.next();
+        const d = t.data;
+        d[o] = e.version;
+        d[o + 1] = e.slot;
+        d[o + 2] = u;
+        d[o + 3] = m;
+        d[o + 4] = k === 0 ? 1 : 0;
+      }),
+    );
   }
 
   /** Packs the localisation rows of one slot (non-finite CRLBs are stored as NULL). */
@@ -283,6 +323,11 @@ export class RunStore {
 
   /** Packs one event: the BS it concerns in its own column, the rest as JSON detail. */
   logEvent(e: TwinEvent): void {
+    if (e.kind === 'association') {
+      // The serving sets go to their own table; the event keeps the version and target APs.
+      this.logAssociation(e);
+      e = { ...e, userAps: [] };
+    }
     const { kind, tUs, slot, ...rest } = e as TwinEvent & { bs?: number; by?: number; to?: number; from?: number };
     let bs = NaN;
     if (rest.bs !== undefined) {

@@ -3,7 +3,7 @@
  * keep the two in step. Every per-slot table is keyed by slot first, so time-range queries are
  * index range scans.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -105,6 +105,27 @@ CREATE TABLE IF NOT EXISTS loc_slots (
   decided_slot      INTEGER,
   PRIMARY KEY (slot, target)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS associations (
+  version   INTEGER NOT NULL,
+  slot      INTEGER NOT NULL,
+  user      INTEGER NOT NULL,
+  ap        INTEGER NOT NULL,
+  is_primary INTEGER NOT NULL,
+  PRIMARY KEY (version, user, ap)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS link_slots (
+  slot          INTEGER NOT NULL,
+  ap            INTEGER NOT NULL,
+  up_bits       REAL NOT NULL,
+  down_bits     REAL NOT NULL,
+  peer_bits     REAL NOT NULL,
+  up_msgs       INTEGER NOT NULL,
+  down_msgs     INTEGER NOT NULL,
+  peer_msgs     INTEGER NOT NULL,
+  up_queue_ms   REAL NOT NULL,
+  down_queue_ms REAL NOT NULL,
+  PRIMARY KEY (slot, ap)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   id     INTEGER PRIMARY KEY,
   slot   INTEGER NOT NULL,
@@ -170,6 +191,8 @@ export const COLUMNS = {
     'infeasible',
     'decided_slot',
   ],
+  associations: ['version', 'slot', 'user', 'ap', 'is_primary'],
+  link_slots: ['slot', 'ap', 'up_bits', 'down_bits', 'peer_bits', 'up_msgs', 'down_msgs', 'peer_msgs', 'up_queue_ms', 'down_queue_ms'],
   // `id` is numbered by the logger in event order (not by SQLite), so it never depends on the
   // order in which the writer's statements happen to run.
   events: ['id', 'slot', 't_ms', 'kind', 'bs', 'detail'],
@@ -185,5 +208,7 @@ export const TEXT_COLUMNS: Record<TableName, readonly string[]> = {
   target_slots: [],
   shadow_slots: ['policy'],
   loc_slots: ['policy', 'solver_status'],
+  associations: [],
+  link_slots: [],
   events: ['kind', 'detail'],
 };

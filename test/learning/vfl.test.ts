@@ -258,7 +258,7 @@ policy: ${pol}
 `),
       );
       twin.runSlots(40);
-      return (twin as unknown as { bsViews: Array<{ targetSlot: Int32Array }> }).bsViews[0].targetSlot;
+      return twin.viewOf(0).targetSlot;
     };
     const shared = inTwin(`{ name: vfl, params: { model: ${JSON.stringify(dir)} } }`);
     const notShared = inTwin('mrt');

@@ -4,7 +4,7 @@ import { absInnerH2, norm2 } from '../../src/phy/complex.ts';
 import { emptySensingChannels } from '../../src/metrics/isac.ts';
 import { policyNames, resolvePolicy, checkPolicySpec } from '../../src/policies/registry.ts';
 import { isCommSlot } from '../../src/policies/time-sharing.ts';
-import { decideAllFrom, type CsiView } from '../../src/policies/types.ts';
+import { decideAllFrom, noApEchoes, type CsiView } from '../../src/policies/types.ts';
 import { close, randomChannels, smallTopology, testRng } from '../helpers.ts';
 import type { Topology } from '../../src/phy/network.ts';
 
@@ -19,6 +19,7 @@ function fullView(topo: Topology, H: Float64Array, seed: number): CsiView {
     targetThetaRad: Float64Array.from({ length: topo.numTargets }, () => rng.between(-1.2, 1.2)),
     targetAlpha: new Float64Array(2 * topo.numTargets).fill(1e-3),
     targetSlot: new Int32Array(topo.numTargets),
+    ...noApEchoes(topo),
     sens: emptySensingChannels(topo),
   };
 }

@@ -1,0 +1,150 @@
+/**
+ * Evaluation and records: every slot is measured on the TRUE channel with the beams in force (and
+ * each shadow's), and reported as one SlotRecord. Also the main-beam finder of the map.
+ */
+import { absInnerH2, czeros, norm2, type CArray } from '../phy/complex.ts';
+import type { ChannelState } from '../phy/channel.ts';
+import { steeringInto } from '../phy/geometry.ts';
+import type { Topology } from '../phy/network.ts';
+import { emptySlotMetrics, evaluateInto, type SensingChannels, type SlotMetrics } from '../metrics/isac.ts';
+import type { CsiView } from '../policies/types.ts';
+import type { InForce, Shadow } from './decisions.ts';
+import type { ShadowMetrics, SlotRecord } from './events.ts';
+import type { LinkCounters } from './fronthaul.ts';
+
+/**
+ * Main-beam finder: the direction θ maximising Σ_k |a(θ)ᴴ w_k|² over the array's front half-plane,
+ * on a 4° grid of precomputed steering vectors refined by a parabola through the best three
+ * points. Used for the dashboard's map and the `beam_az_deg` column; ±1° is plenty there.
+ */
+export class BeamFinder {
+  private readonly thetas: Float64Array;
+  /** [numAngles, numTxAnt] complex steering vectors. */
+  private readonly table: CArray;
+  private readonly gains = new Float64Array(46);
+  constructor(private readonly topo: Topology) {
+    const n = 46;
+    this.thetas = Float64Array.from({ length: n }, (_, i) => ((-90 + 4 * i) * Math.PI) / 180);
+    this.table = czeros(n * topo.numTxAnt);
+    this.thetas.forEach((th, i) => steeringInto(this.table, i * topo.numTxAnt, topo.numTxAnt, th));
+  }
+
+  private gain(i: number, W: CArray, rows: number): number {
+    const nt = this.topo.numTxAnt;
+    let g = 0;
+    for (let k = 0; k < rows; k++) g += absInnerH2(this.table, i * nt, W, k * nt, nt);
+    return g;
+  }
+
+  /** Azimuth (deg from east, in [0, 360)) of the main beam of W; NaN when W is zero. */
+  azimuthDeg(W: CArray): number {
+    if (norm2(W) === 0) return NaN;
+    const rows = W.length / (2 * this.topo.numTxAnt);
+    const n = this.thetas.length;
+    const g = this.gains;
+    let best = 0;
+    for (let i = 0; i < n; i++) {
+      g[i] = this.gain(i, W, rows);
+      if (g[i] > g[best]) best = i;
+    }
+    let thetaDeg = -90 + 4 * best;
+    if (best > 0 && best < n - 1) {
+      const [a, b, c] = [g[best - 1], g[best], g[best + 1]];
+      const den = a - 2 * b + c;
+      if (den < 0) thetaDeg += (4 * 0.5 * (a - c)) / den;
+    }
+    const az = (this.topo.broadsideRad * 180) / Math.PI + thetaDeg;
+    return ((az % 360) + 360) % 360;
+  }
+}
+
+/** Evaluates slots and builds their records. */
+export class Evaluator {
+  private readonly metrics: SlotMetrics;
+  private readonly shadowMetrics: SlotMetrics[];
+  private readonly beamFinder: BeamFinder;
+  /** Azimuth of the beams in force, cached per InForce object. */
+  private readonly azimuths = new WeakMap<InForce, number>();
+
+  constructor(topo: Topology, shadows: number) {
+    this.metrics = emptySlotMetrics(topo);
+    this.shadowMetrics = Array.from({ length: shadows }, () => emptySlotMetrics(topo));
+    this.beamFinder = new BeamFinder(topo);
+  }
+
+  private azimuth(f: InForce): number {
+    let az = this.azimuths.get(f);
+    if (az === undefined) {
+      az = this.beamFinder.azimuthDeg(f.W);
+      this.azimuths.set(f, az);
+    }
+    return az;
+  }
+
+  /** The acting policy's and every shadow's metrics of this slot on the true channel. */
+  evaluate(topo: Topology, st: ChannelState, sens: SensingChannels, inForce: InForce[], shadows: Shadow[], rho: number, slot: number) {
+    const W = inForce.map((f) => f.W);
+    const out = evaluateInto(this.metrics, topo, st.H, sens, W, rho, slot, inForce.map((f) => f.streams));
+    const sh: ShadowMetrics[] = shadows.map((s, i) => {
+      const r = evaluateInto(this.shadowMetrics[i], topo, st.H, sens, s.W, rho, slot, s.streams);
+      return { name: s.name, rc: r.rc, rs: r.rs, objective: r.objective };
+    });
+    return { out, shadows: sh, W };
+  }
+
+  /** The record of a slot (fresh copies a consumer may keep). */
+  record(
+    o: {
+      topo: Topology;
+      slot: number;
+      slotUs: number;
+      st: ChannelState;
+      inForce: InForce[];
+      apViews: CsiView[];
+      userPosM: Float64Array;
+      targetPosM: Float64Array;
+      fronthaul: LinkCounters;
+    },
+    out: SlotMetrics,
+    shadows: ShadowMetrics[],
+  ): SlotRecord {
+    const { topo, slot, st, inForce } = o;
+    const { userBs } = topo;
+    const age = new Int32Array(topo.numUsers);
+    for (let u = 0; u < age.length; u++) {
+      const c = inForce[userBs[u]].csiSlot;
+      age[u] = c < 0 ? -1 : slot - c;
+    }
+    const thetaEst = new Float64Array(topo.numTargets);
+    topo.targetBs.forEach((m, i) => (thetaEst[i] = o.apViews[m].targetSlot[i] < 0 ? NaN : o.apViews[m].targetThetaRad[i]));
+    return {
+      slot,
+      tUs: slot * o.slotUs,
+      rc: out.rc,
+      rs: out.rs,
+      objective: out.objective,
+      userSinr: out.userSinr.slice(),
+      userRate: out.userRate.slice(),
+      userCsiAge: age,
+      userPosM: o.userPosM.slice(),
+      targetSinr: out.targetSinr.slice(),
+      targetRate: out.targetRate.slice(),
+      targetPosM: o.targetPosM.slice(),
+      targetThetaRad: st.targetThetaRad.slice(),
+      targetThetaEstRad: thetaEst,
+      bs: {
+        policy: inForce.map((f) => f.policy),
+        fallback: Uint8Array.from(inForce, (f) => (f.fallback ? 1 : 0)),
+        powerW: out.bsPowerW.slice(),
+        beamAzDeg: Float64Array.from(inForce, (f) => this.azimuth(f)),
+        decisionMs: Float64Array.from(inForce, (f) => f.decisionMs),
+        decidedSlot: Int32Array.from(inForce, (f) => f.decidedSlot),
+      },
+      shadows,
+      associationVersion: topo.associationVersion,
+      userBs: Int32Array.from(userBs),
+      targetBs: Int32Array.from(topo.targetBs),
+      fronthaul: o.fronthaul,
+    };
+  }
+}
