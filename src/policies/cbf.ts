@@ -5,10 +5,12 @@
  * `equal-power` does.
  */
 import { z } from 'zod';
+import type { CArray } from '../phy/complex.ts';
 import { steeringInto } from '../phy/geometry.ts';
+import type { Topology } from '../phy/network.ts';
 import { emptyBeams, equalPowerPerStream } from './common.ts';
 import { dftBeams } from './equal-power.ts';
-import type { DistributedPolicy, PolicyDefinition } from './types.ts';
+import type { CsiView, DistributedPolicy, PolicyDefinition } from './types.ts';
 
 export const cbf: PolicyDefinition = {
   name: 'cbf',
@@ -19,6 +21,7 @@ export const cbf: PolicyDefinition = {
     scope: 'distributed',
     decide(m, view, { topo }) {
       const nt = topo.numTxAnt;
+      if (topo.sensingGeometry === 'multistatic') return multistaticCbf(topo, m, view);
       const rows = topo.servedUsers[m].length;
       const targets = topo.targetsOf[m];
       if (targets.length === 0) return dftBeams(topo, m);
@@ -28,3 +31,19 @@ export const cbf: PolicyDefinition = {
     },
   }),
 };
+
+/**
+ * Multistatic (cell-free) CB sensing: every row of AP m towards its own estimated angle to a target
+ * (row k → the k-th target with an estimate, cyclically), all rows at equal power, P_m in total —
+ * paper 004's sensing upper bound f_ms = √(P_m/(S N_t)) a(θ_m) when there is one target.
+ */
+function multistaticCbf(topo: Topology, m: number, view: CsiView): CArray {
+  const nt = topo.numTxAnt;
+  const T = topo.numTargets;
+  const rows = topo.apStreams[m].length;
+  const known = Array.from({ length: T }, (_, t) => t).filter((t) => view.targetApSlot[m * T + t] >= 0);
+  if (known.length === 0) return dftBeams(topo, m);
+  const W = emptyBeams(topo, m);
+  for (let k = 0; k < rows; k++) steeringInto(W, k * nt, nt, view.targetApThetaRad[m * T + known[k % known.length]]);
+  return equalPowerPerStream(W, rows, nt, topo.powerW[m]);
+}

@@ -9,9 +9,21 @@ export function linkOffset(topo: Topology, m: number, u: number): number {
   return (m * topo.numUsers + u) * topo.numTxAnt;
 }
 
-/** A zero W_m for BS m. */
+/** A zero W_m for BS m (all its rows: served users, then sensing streams). */
 export function emptyBeams(topo: Topology, m: number): CArray {
-  return czeros(topo.servedUsers[m].length * topo.numTxAnt);
+  return czeros(topo.apStreams[m].length * topo.numTxAnt);
+}
+
+/**
+ * W_m with all the AP's rows: a policy that returns only the communication rows (served users)
+ * leaves the dedicated sensing rows silent (zero).
+ */
+export function padRows(topo: Topology, m: number, W: CArray): CArray {
+  const want = 2 * topo.apStreams[m].length * topo.numTxAnt;
+  if (W.length === want || W.length !== 2 * topo.servedUsers[m].length * topo.numTxAnt) return W;
+  const out = czeros(want / 2);
+  out.set(W);
+  return out;
 }
 
 /** Scales every row of W ([rows, nt]) to norm √(P/rows): equal power per stream, total P. */

@@ -15,6 +15,7 @@ import { timeSharing } from './time-sharing.ts';
 import type { Policy, PolicyDefinition } from './types.ts';
 import { wmmse } from './wmmse.ts';
 import { imt, zf } from './zf.ts';
+import { jointPolicies } from './joint.ts';
 
 const registry = new Map<string, PolicyDefinition>();
 
@@ -24,6 +25,7 @@ export function registerPolicy(def: PolicyDefinition<z.ZodType>): void {
 
 for (const def of [mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition]) registerPolicy(def);
 for (const def of localizationPolicies) registerPolicy(def);
+for (const def of jointPolicies) registerPolicy(def);
 
 export function policyNames(): string[] {
   return [...registry.keys()];

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { wmmse as solve } from '../solvers/wmmse.ts';
+import { jointWmmse } from './joint.ts';
 import type { CentralisedPolicy, PolicyDefinition } from './types.ts';
 
 const params = z.strictObject({
@@ -17,12 +18,14 @@ const params = z.strictObject({
 
 export const wmmse: PolicyDefinition<typeof params> = {
   name: 'wmmse',
-  summary: 'weighted MMSE sum-rate maximisation at the central unit (per-BS power)',
+  summary: 'weighted MMSE sum-rate maximisation at the central unit (per-BS power; joint transmission in cell-free networks)',
   params,
   create: (p): CentralisedPolicy => ({
     name: 'wmmse',
     scope: 'centralised',
     decideAll(view, ctx) {
+      // Joint transmission (a stream on several APs) or sensing rows: the JT-WMMSE of solvers/jt-wmmse.ts.
+      if (ctx.topo.userAps.some((a) => a.length > 1) || ctx.topo.numSensingStreams > 0) return jointWmmse(ctx.topo, view, p, ctx.previous);
       const init = p.warmStart && ctx.previous?.some((w) => w.some((x) => x !== 0)) ? ctx.previous : undefined;
       return solve(ctx.topo, view.H, { maxIterations: p.iterations, tolerance: p.tolerance, init }).W;
     },

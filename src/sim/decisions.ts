@@ -18,6 +18,7 @@ import { czeros, norm2, type CArray } from '../phy/complex.ts';
 import { zeroBeamformers, type Beamformers, type Topology } from '../phy/network.ts';
 import type { Rng } from '../phy/random.ts';
 import { NumericalError } from '../metrics/isac.ts';
+import { padRows } from '../policies/common.ts';
 import {
   decideAllFrom,
   type CsiView,
@@ -376,7 +377,7 @@ export class Decisions {
   }
 
   private forceOf(m: number, W: CArray, policy: string, decidedSlot: number, csiSlot: number, ms: number, topo = this.topo): InForce {
-    return { W, streams: topo.apStreams[m], policy, fallback: false, decidedSlot, csiSlot, decisionMs: ms };
+    return { W: padRows(topo, m, W), streams: topo.apStreams[m], policy, fallback: false, decidedSlot, csiSlot, decisionMs: ms };
   }
 
   private apply(m: number, beams: InForce): void {
@@ -403,11 +404,11 @@ export class Decisions {
         const policy = sh.policy;
         for (let m = 0; m < this.topo.numBs; m++) {
           if (!this.d.apViews[m].known[m]) continue;
-          sh.W[m] = policy.decide(m, this.d.apViews[m], this.context(slot, sh.rng, sh.W));
+          sh.W[m] = padRows(this.topo, m, policy.decide(m, this.d.apViews[m], this.context(slot, sh.rng, sh.W)));
           sh.streams[m] = this.topo.apStreams[m];
         }
       } else if (this.d.cpuView.known.every((k) => k === 1)) {
-        sh.W = decideAllFrom(sh.policy, this.d.cpuView, this.context(slot, sh.rng, sh.W));
+        sh.W = decideAllFrom(sh.policy, this.d.cpuView, this.context(slot, sh.rng, sh.W)).map((W, m) => padRows(this.topo, m, W));
         sh.streams = this.topo.apStreams.slice();
       }
     }

@@ -125,6 +125,23 @@ export function jtWmmse(p: JtProblem, opts: JtWmmseOptions): JtWmmseResult {
   return { W, wsrTrace, iterations: it, converged };
 }
 
+/**
+ * One AP's block update from exchanged quantities only (distributed JT-WMMSE, policies/joint.ts):
+ * `others` [U, U] complex r_{u,j} = Σ_{n≠m} h_{n,u}ᴴ w_{n,j}, the MMSE receivers g ([U] complex) and
+ * weights ω ([U]) computed at the CPU; unit rate weights. Returns AP m's new [U, N] beams.
+ */
+export function jtApUpdate(p: JtProblem, m: number, others: CArray, g: CArray, omega: Float64Array): CArray {
+  const { numUsers: U, numTxAnt: N } = p;
+  const users = jtServedUsers(p)[m];
+  const Wm = czeros(U * N);
+  const alpha = new Float64Array(U).fill(1);
+  const gRe = Float64Array.from({ length: U }, (_, u) => g[2 * u]);
+  const gIm = Float64Array.from({ length: U }, (_, u) => g[2 * u + 1]);
+  const cu = Float64Array.from({ length: U }, (_, u) => omega[u] * (gRe[u] * gRe[u] + gIm[u] * gIm[u]));
+  if (users.length) updateAp(p, m, users, Wm, czeros(U * U), others, alpha, gRe, gIm, omega, cu);
+  return Wm;
+}
+
 /** The exact block minimiser for AP m (see the module comment); overwrites its served rows of Wm. */
 function updateAp(
   p: JtProblem,
