@@ -58,6 +58,7 @@ export function networkTopology(o: {
     cellRadiusM: 500,
     sensingGeometry: o.geometry ?? 'multistatic',
     receiveArrayGain: true,
+    dynamicAssociation: false,
     ...associationFrom(numBs, o.userAps, Int32Array.from(o.userAps, (a) => a[0]), numSensingStreams, targetBs, 0),
     powerW: new Float64Array(numBs).fill(o.powerW ?? 1),
     noiseCommW: o.noiseW ?? 0.01,

@@ -14,7 +14,9 @@ import { RunStore, type RunStatus } from '../store/run-store.ts';
 import { VIEWS_SQL } from '../store/views.ts';
 
 /** Event kinds written to the events table (per-slot decisions are in bs_slots instead). */
-const LOGGED_EVENTS: ReadonlySet<TwinEvent['kind']> = new Set(['pilot', 'csi-report', 'backhaul', 'deadline-miss', 'warning', 'solve']);
+const LOGGED_EVENTS: ReadonlySet<TwinEvent['kind']> = new Set(['pilot', 'csi-report', 'backhaul', 'deadline-miss', 'warning', 'solve', 'handover', 'association']);
+/** Logged whatever the decimation: the association in force must be known at every slot. */
+const ALWAYS_LOGGED: ReadonlySet<TwinEvent['kind']> = new Set(['handover', 'association']);
 
 export interface RunOptions {
   dbPath: string;
@@ -152,7 +154,7 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
     acc.add(r);
     if (store && r.slot % every === 0) store.logSlot(r);
   });
-  if (store) twin.events$.subscribe((e) => LOGGED_EVENTS.has(e.kind) && e.slot % every === 0 && store.logEvent(e));
+  if (store) twin.events$.subscribe((e) => LOGGED_EVENTS.has(e.kind) && (e.slot % every === 0 || ALWAYS_LOGGED.has(e.kind)) && store.logEvent(e));
   opts.attach?.(twin);
 
   const chunk = opts.chunkSlots ?? s.logging.batchSlots;

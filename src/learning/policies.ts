@@ -58,6 +58,12 @@ export function modelProblem(method: 'vfl' | 'percell', modelPath: string, topo:
     return `${(e as Error).message}; train one with \`isac-twin train <scenario> --method ${method} --out ${modelPath}\``;
   }
   if (meta.method !== method) return `model ${modelPath} was trained with method ${meta.method}, not ${method}`;
+  if (topo.kind !== 'multicell' || topo.userAps.some((a) => a.length !== 1)) {
+    return `${method} models are per-cell MLPs of paper 000: they need a multicell network with one BS per user (this one is ${topo.kind})`;
+  }
+  if (topo.dynamicAssociation) {
+    return `${method} models need K users per BS throughout: set association.handover.enabled to false`;
+  }
   let dims: IsacDims;
   try {
     dims = dimsOf(topo);

@@ -84,6 +84,8 @@ export interface Topology extends Association {
   sensingGeometry: SensingGeometryKind;
   /** Multistatic: the receive array gain N_R multiplies the echo SNR (false: paper 004's eq. 7 as printed). */
   receiveArrayGain: boolean;
+  /** The association may change during the run (handover enabled). */
+  dynamicAssociation: boolean;
   /** [numBs] power budget P_T (W). */
   powerW: Float64Array;
   /** σ_c² (W). */
@@ -233,6 +235,7 @@ export function buildTopology(s: Scenario): Topology {
     sensingGeometry: s.sensing.geometry ?? (cellFree ? 'multistatic' : 'monostatic'),
     receiveArrayGain: s.sensing.receiveArrayGain,
     ...associationFrom(numBs, userAps, primary, numSensingStreams, targetBs, 0),
+    dynamicAssociation: s.association.handover.enabled,
     powerW: new Float64Array(numBs).fill(dbmToW(s.topology.txPowerDbm)),
     noiseCommW: dbmToW(s.channel.noise.commDbm),
     noiseSensW: dbmToW(s.channel.noise.sensDbm),

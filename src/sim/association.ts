@@ -59,7 +59,8 @@ export function initialAssociation(topo: Topology, spec: AssociationSpec, gain: 
   else userAps = Array.from({ length: numUsers }, (_, u) => Int32Array.of(ranked(gain, numBs, numUsers, u)[0]));
   // Primary AP: the first of each serving set (the strongest, or the cell's BS).
   const primary = Int32Array.from(userAps, (aps) => aps[0]);
-  return associationFrom(numBs, userAps, primary, topo.numSensingStreams, targetBs, topo.associationVersion + 1);
+  // The pre-placement association was never in force: the initial one keeps its version (0).
+  return associationFrom(numBs, userAps, primary, topo.numSensingStreams, targetBs, topo.associationVersion);
 }
 
 /**
