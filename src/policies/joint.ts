@@ -233,7 +233,8 @@ const distWmmse: PolicyDefinition<typeof distParams> = {
     rounds: p.rounds,
     bitsPerReal: p.bitsPerReal,
     start(m, view, { topo }) {
-      const problem = problemOf(topo, view, m);
+      // A snapshot: a CSI report landing between rounds must not change this decision's problem.
+      const problem = { ...problemOf(topo, view, m), H: view.H.slice() };
       const W = jtMrt(problem)[m];
       return { state: { W, problem }, up: contribution(problem, m, W) };
     },

@@ -33,9 +33,11 @@ test('every policy meets every BS power budget (≤ P, and MRT/ZF/IMT/CBF/WMMSE 
       // Policies whose requirements this topology does not meet (e.g. a localization: section) are tested in their own suites.
       if (checkPolicySpec({ name, params: {} }, topo)) continue;
       const W = decideAllFrom(resolvePolicy({ name, params: {} }, topo), view, { topo, rho: 0.5, slot: draw, rng: testRng(name, draw) });
+      if (['czf', 'crzf'].includes(name)) assert.ok(W.some((Wm, m) => Math.abs(norm2(Wm) - topo.powerW[m]) <= 1e-9 * topo.powerW[m]), `${name}: the binding AP uses its budget`);
       W.forEach((Wm, m) => {
         assert.ok(norm2(Wm) <= topo.powerW[m] * (1 + 1e-9), `${name} BS ${m}: ${norm2(Wm)} > ${topo.powerW[m]}`);
-        if (name !== 'wmmse') close(norm2(Wm), topo.powerW[m], 1e-9, `${name} uses its budget`);
+        // WMMSE stops where the rate peaks; central (R)ZF scales all APs by one factor so the nulls survive.
+        if (!['wmmse', 'jt-wmmse', 'dist-wmmse', 'czf', 'crzf'].includes(name)) close(norm2(Wm), topo.powerW[m], 1e-9, `${name} uses its budget`);
       });
     }
   }
