@@ -9,9 +9,9 @@
  * sparklines, bars, rules) sit in segments of their own, so the slow path only sees them. All
  * characters used are one column wide.
  */
-import { bar, duration, fit, num, pace, padLeft, range, sparkline } from './format.ts';
+import { bar, bits, duration, fit, num, pace, padLeft, range, sparkline } from './format.ts';
 import { bsColor, mapFrame, renderMap } from './map.ts';
-import type { BsView, DashboardView, LogLevel, LogLine, SensMetric } from './model.ts';
+import { isCellFree, type BsView, type DashboardView, type LogLevel, type LogLine, type SensMetric } from './model.ts';
 import { sensOf, type Layout, type Panel, type UiState } from './ui.ts';
 
 export interface Seg {
@@ -109,10 +109,25 @@ function header(view: DashboardView, cols: number): Line[] {
 function mapPanel(view: DashboardView, width: number, height: number, ui: UiState): Line[] {
   const i = view.info;
   const rows = Math.max(0, height - 1);
-  const km = mapFrame(i.bsPosM, i.cellRadiusM, width, Math.max(1, rows), ui.zoom).widthM / 1000;
-  const lines: Line[] = [title('Map', `${km.toFixed(1)} km wide`, width, ui.focus === 'map')];
+  const cf = isCellFree(i);
+  const area = cf ? i.area : undefined;
+  const km = mapFrame(i.bsPosM, i.cellRadiusM, width, Math.max(1, rows), ui.zoom, area).widthM / 1000;
+  const extra = cf ? `${i.numBs} APs, ${km.toFixed(1)} km wide` : `${km.toFixed(1)} km wide`;
+  const lines: Line[] = [title('Map', extra, width, ui.focus === 'map')];
+  // Users in the colour of their primary AP / serving BS of the latest slot (it changes with handovers).
+  const userBs = view.users.length ? view.users.map((u) => u.bs) : i.userBs;
   const map = renderMap(
-    { bsPosM: i.bsPosM, cellRadiusM: i.cellRadiusM, userPosM: view.userPosM, userBs: i.userBs, targetPosM: view.targetPosM, beamAzDeg: view.beamAzDeg, estPosM: view.locEstPosM, zoom: ui.zoom },
+    {
+      bsPosM: i.bsPosM,
+      cellRadiusM: i.cellRadiusM,
+      userPosM: view.userPosM,
+      userBs,
+      targetPosM: view.targetPosM,
+      beamAzDeg: view.beamAzDeg,
+      estPosM: view.locEstPosM,
+      zoom: ui.zoom,
+      ...(cf ? { cellFree: { area: i.area, cpuPosM: i.cpuPosM, links: true } } : {}),
+    },
     width,
     rows,
   );
@@ -132,6 +147,7 @@ const SENS_NAME: Record<SensMetric, string> = { sinr: 'SINR', rate: 'radar', crl
  * runs), the BS keep their rate line and one line per localised target shows √C_{x,y}.
  */
 function cellsPanel(view: DashboardView, width: number, height: number, ui: UiState, per: 1 | 2 | 3): Line[] {
+  if (compactCells(view, height)) return apsPanel(view, width, height, ui);
   const metric = sensOf(ui, view.hasCrlb);
   const crlb = metric === 'crlb';
   const content = Math.max(0, height - 1);
@@ -215,18 +231,108 @@ function cellsPanel(view: DashboardView, width: number, height: number, ui: UiSt
   return lines;
 }
 
+/**
+ * The compact cells panel: cell-free networks, and multicell ones with more BSs than lines
+ * (one line each). Aggregate rows first (network R_c and R_s with their sparklines, the
+ * fronthaul bits per slot over all links and on the busiest link), then one line per AP for the
+ * top APs ranked by the sum rate of the users whose primary AP it is (then fronthaul bits, then
+ * power); ↑ ↓ scroll down the ranking.
+ */
+export function compactCells(view: DashboardView, height: number): boolean {
+  return isCellFree(view.info) || view.bs.length > Math.max(1, height - 1);
+}
+
+/** BS / AP rows of the compact panel in ranking order (best first; ties by index). */
+export function rankAps(bs: BsView[]): BsView[] {
+  const key = (b: BsView) => [b.sumRate, b.fronthaulBits, b.powerDbm].map((x) => (Number.isFinite(x) ? x : -Infinity));
+  return bs.slice().sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i] - ka[i];
+    return a.bs - b.bs;
+  });
+}
+
+/** Rows the compact panel keeps for the aggregates (title excluded). */
+export const AGGREGATE_ROWS = 3;
+
+function apsPanel(view: DashboardView, width: number, height: number, ui: UiState): Line[] {
+  const cf = isCellFree(view.info);
+  const unit = cf ? 'AP' : 'BS';
+  const content = Math.max(0, height - 1);
+  const aggRows = Math.min(AGGREGATE_ROWS, content);
+  const k = Math.max(0, content - aggRows);
+  const ranked = rankAps(view.bs);
+  const first = Math.min(ui.scroll.cells, Math.max(0, ranked.length - k));
+  const shown = ranked.slice(first, first + k);
+  const n = view.bs.length;
+  const more = shown.length < n ? ` top ${first + 1}-${first + shown.length}/${n} by rate` : ` ${n} ${unit}s`;
+  const lines: Line[] = [title(cf ? 'APs' : 'Cells', `R_c ${num(view.rcMean, 2)}  R_s ${num(view.rsMean, 3)}${more}`, width, ui.focus === 'cells')];
+  const net = view.net;
+  // Aggregates: two sparklines side by side (R_c, R_s), then the fronthaul.
+  const half = Math.floor((width - 1) / 2);
+  const aggSpark = (label: string, series: number[], value: string, w: number, color: string): Line => {
+    const sparkW = Math.max(4, w - label.length - value.length - 1);
+    const [lo, hi] = range([series], sparkW);
+    return [{ text: label, bold: true }, { text: sparkline(series, sparkW, Math.min(0, lo), hi), color }, { text: padLeft(value, w - label.length - sparkW) }];
+  };
+  const agg: Line[] = [
+    fitLine([...aggSpark('net R_c ', net.rcSeries, num(view.rc, 2), half, 'green'), { text: ' ' }, ...aggSpark('R_s ', net.rsSeries, num(view.rs, 3), width - half - 1, 'red')], width),
+    fitLine(
+      [
+        { text: 'FH/slot ', bold: true },
+        { text: `total ${bits(net.fhTotalBits)}  max ${bits(net.fhMaxBits)}${net.fhMaxAp >= 0 ? ` (${unit}${net.fhMaxAp})` : ''}` },
+      ],
+      width,
+    ),
+  ];
+  if (aggRows >= 3) {
+    const tail = `  v${net.associationVersion} ho ${net.handovers}`;
+    agg.push(fitLine(aggSpark('FH tot  ', net.fhSeries, tail, width, 'blue'), width));
+  }
+  lines.push(...agg.slice(0, aggRows));
+  // One line per AP: label, sum-rate sparkline, rate, power, fronthaul bits, users with it as primary.
+  const labelW = Math.max(5, `${unit}${n - 1}`.length + 1);
+  const valW = 7 + 6 + 10 + 3;
+  const sparkW = Math.max(4, width - labelW - valW);
+  const [, rateHi] = range(
+    view.bs.map((b) => b.series.sumRate),
+    sparkW,
+  );
+  for (const b of shown) {
+    const color = bsColor(b.bs);
+    lines.push(
+      fitLine(
+        [
+          { text: fit(`${unit}${b.bs}`, labelW), color, bold: true },
+          { text: sparkline(b.series.sumRate, sparkW, 0, rateHi), color },
+          { text: padLeft(num(b.sumRate, 2), 7) + padLeft(num(b.powerDbm, 1), 6) + padLeft(Number.isFinite(b.fronthaulBits) ? bits(b.fronthaulBits) : '-', 10) + padLeft(String(b.primaryUsers), 3) },
+          ...(b.fallback ? [{ text: ' F', color: 'red', bold: true }] : []),
+        ],
+        width,
+      ),
+    );
+  }
+  return lines;
+}
+
 function usersPanel(view: DashboardView, width: number, height: number, ui: UiState): Line[] {
   const visible = Math.max(0, height - 2);
   const first = Math.min(ui.scroll.users, Math.max(0, view.users.length - visible));
   const shown = view.users.slice(first, first + visible);
   const count = view.users.length > visible ? `${first + 1}-${first + shown.length}/${view.users.length}` : `${view.users.length}`;
-  const lines: Line[] = [title('Users', count, width, ui.focus === 'users'), fitLine([{ text: 'user  BS  SINR dB   rate  CSI age', bold: true }], width)];
+  const cf = isCellFree(view.info);
+  // The primary AP / serving BS column: as wide as the largest index (2 for the usual sizes).
+  const bsW = Math.max(2, String(view.info.numBs - 1).length);
+  const head = `user  ${(cf ? 'AP' : 'BS').padEnd(bsW)}  SINR dB   rate  CSI age`;
+  const ho = view.net.handovers ? `ho ${view.net.handovers}  ` : '';
+  const lines: Line[] = [title('Users', ho + count, width, ui.focus === 'users'), fitLine([{ text: head, bold: true }], width)];
   for (const u of shown) {
     lines.push(
       fitLine(
         [
           { text: fit(`u${u.user}`, 6) },
-          { text: fit(String(u.bs), 2), color: bsColor(u.bs) },
+          { text: fit(String(u.bs), bsW), color: bsColor(u.bs) },
           { text: padLeft(num(u.sinrDb, 1), 9) + padLeft(num(u.rate, 2), 7) + padLeft(u.csiAge < 0 ? '-' : String(u.csiAge), 9) },
         ],
         width,

@@ -30,6 +30,8 @@ export class RunReader {
     readonly info: RunInfo,
     /** The database has a loc_slots table (runs that localise targets). */
     private readonly hasLoc: boolean,
+    /** The database has a link_slots table (per-AP fronthaul bits; older databases do not). */
+    private readonly hasLinks: boolean = false,
   ) {}
 
   static async open(file: string): Promise<RunReader> {
@@ -45,7 +47,16 @@ export class RunReader {
       if (kind?.value !== 'isac-twin-run') throw new WatchError(`${file}: not an isac-twin run database`);
       const row = await get<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id DESC LIMIT 1');
       if (!row) throw new WatchError(`${file}: the database holds no run yet`);
-      const topo = JSON.parse(row.topology_json) as { bsPosM: number[]; cellRadiusM: number; userBs: number[]; targetBs: number[] };
+      // Databases written before cell-free networks have no kind, area or CPU: multicell.
+      const topo = JSON.parse(row.topology_json) as {
+        bsPosM: number[];
+        cellRadiusM: number;
+        userBs: number[];
+        targetBs: number[];
+        kind?: 'multicell' | 'cell-free';
+        area?: { minM: number[]; maxM: number[] };
+        cpuPosM?: number[];
+      };
       const resolved = JSON.parse(row.resolved_json) as { timing?: { csiFeedbackDelayMs?: number } };
       const info: RunInfo = {
         scenario: row.name,
@@ -65,9 +76,12 @@ export class RunReader {
         targetBs: Int32Array.from(topo.targetBs),
         csiDelaySlots: Math.ceil((resolved.timing?.csiFeedbackDelayMs ?? 0) / row.slot_ms - 1e-9),
         dbPath: file,
+        kind: topo.kind === 'cell-free' ? 'cell-free' : 'multicell',
+        ...(topo.area?.minM && topo.area.maxM ? { area: { minM: topo.area.minM, maxM: topo.area.maxM } } : {}),
+        ...(topo.cpuPosM ? { cpuPosM: Float64Array.from(topo.cpuPosM) } : {}),
       };
-      const loc = await get(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'loc_slots'");
-      return new RunReader(file, db, row.run_id, info, loc !== undefined);
+      const table = (name: string) => get(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).then((r) => r !== undefined);
+      return new RunReader(file, db, row.run_id, info, await table('loc_slots'), await table('link_slots'));
     } catch (e) {
       await closeDb(db).catch(() => undefined);
       if (e instanceof WatchError) throw e;
@@ -95,27 +109,34 @@ export class RunReader {
     const { numBs, numUsers, numTargets } = this.info;
     const where = step > 1 ? 'slot > ? AND slot <= ? AND slot % ? = 0' : 'slot > ? AND slot <= ?';
     const p = step > 1 ? [from, to, step] : [from, to];
-    const [slots, bs, users, targets, locs] = await Promise.all([
+    const [slots, bs, users, targets, locs, links] = await Promise.all([
       all<{ slot: number; t_ms: number; rc: number; rs: number; objective: number }>(this.db, `SELECT slot, t_ms, rc, rs, objective FROM slots WHERE ${where} ORDER BY slot`, p),
       all<{ slot: number; bs: number; policy: string; fallback: number; sum_rate: number; radar_rate: number; power_w: number; beam_az_deg: number | null }>(
         this.db,
         `SELECT slot, bs, policy, fallback, sum_rate, radar_rate, power_w, beam_az_deg FROM bs_slots WHERE ${where} ORDER BY slot, bs`,
         p,
       ),
-      all<{ slot: number; user: number; x_m: number; y_m: number; sinr: number; rate: number; csi_age_slots: number | null }>(
+      all<{ slot: number; user: number; bs: number; x_m: number; y_m: number; sinr: number; rate: number; csi_age_slots: number | null }>(
         this.db,
-        `SELECT slot, user, x_m, y_m, sinr, rate, csi_age_slots FROM user_slots WHERE ${where} ORDER BY slot, user`,
+        `SELECT slot, user, bs, x_m, y_m, sinr, rate, csi_age_slots FROM user_slots WHERE ${where} ORDER BY slot, user`,
         p,
       ),
-      all<{ slot: number; target: number; x_m: number; y_m: number; sens_sinr: number; radar_rate: number }>(
+      all<{ slot: number; target: number; bs: number; x_m: number; y_m: number; sens_sinr: number; radar_rate: number }>(
         this.db,
-        `SELECT slot, target, x_m, y_m, sens_sinr, radar_rate FROM target_slots WHERE ${where} ORDER BY slot, target`,
+        `SELECT slot, target, bs, x_m, y_m, sens_sinr, radar_rate FROM target_slots WHERE ${where} ORDER BY slot, target`,
         p,
       ),
       this.hasLoc
         ? all<{ slot: number; target: number; x_est_m: number; y_est_m: number; crlb_m2: number | null }>(
             this.db,
             `SELECT slot, target, x_est_m, y_est_m, crlb_m2 FROM loc_slots WHERE ${where} ORDER BY slot, target`,
+            p,
+          )
+        : Promise.resolve([]),
+      this.hasLinks
+        ? all<{ slot: number; ap: number; up_bits: number; down_bits: number; peer_bits: number }>(
+            this.db,
+            `SELECT slot, ap, up_bits, down_bits, peer_bits FROM link_slots WHERE ${where} ORDER BY slot, ap`,
             p,
           )
         : Promise.resolve([]),
@@ -136,6 +157,11 @@ export class RunReader {
         targetSinr: new Float64Array(numTargets),
         targetRate: new Float64Array(numTargets),
         targetPosM: new Float64Array(2 * numTargets),
+        // The association of the slot (user_slots.bs, target_slots.bs): it changes with handovers.
+        userBs: Int32Array.from(this.info.userBs),
+        targetBs: Int32Array.from(this.info.targetBs),
+        // Links that carried nothing have no row: zero bits.
+        ...(this.hasLinks ? { fronthaul: { upBits: new Float64Array(numBs), downBits: new Float64Array(numBs), peerBits: new Float64Array(numBs) } } : {}),
         bs: {
           policy: new Array<string>(numBs).fill('none'),
           fallback: new Uint8Array(numBs),
@@ -164,6 +190,7 @@ export class RunReader {
       (v.userSinr as Float64Array)[r.user] = r.sinr;
       (v.userRate as Float64Array)[r.user] = r.rate;
       (v.userCsiAge as Int32Array)[r.user] = r.csi_age_slots ?? -1;
+      (v.userBs as Int32Array)[r.user] = r.bs;
       (v.userPosM as Float64Array)[2 * r.user] = r.x_m;
       (v.userPosM as Float64Array)[2 * r.user + 1] = r.y_m;
     }
@@ -172,8 +199,16 @@ export class RunReader {
       if (!v || r.target >= numTargets) continue;
       (v.targetSinr as Float64Array)[r.target] = r.sens_sinr;
       (v.targetRate as Float64Array)[r.target] = r.radar_rate;
+      (v.targetBs as Int32Array)[r.target] = r.bs;
       (v.targetPosM as Float64Array)[2 * r.target] = r.x_m;
       (v.targetPosM as Float64Array)[2 * r.target + 1] = r.y_m;
+    }
+    for (const r of links) {
+      const fh = bySlot.get(r.slot)?.fronthaul;
+      if (!fh || r.ap >= numBs) continue;
+      (fh.upBits as Float64Array)[r.ap] = r.up_bits;
+      (fh.downBits as Float64Array)[r.ap] = r.down_bits;
+      (fh.peerBits as Float64Array)[r.ap] = r.peer_bits;
     }
     // Localisation: NULL CRLB means not localisable (+∞).
     let numLoc = 0;

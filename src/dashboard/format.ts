@@ -90,3 +90,16 @@ export function range(series: ArrayLike<number>[], width: number): [number, numb
   }
   return lo <= hi ? [lo, hi] : [NaN, NaN];
 }
+
+/** A number of bits with an SI prefix: `850 bit`, `12.3 kbit`, `4.56 Mbit` ('-' when not finite). */
+export function bits(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  if (a < 1e3) return `${Math.round(x)} bit`;
+  const [d, u] = a < 1e6 ? [1e3, 'k'] : a < 1e9 ? [1e6, 'M'] : [1e9, 'G'];
+  const v = x / d;
+  return `${v.toFixed(Math.abs(v) < 10 ? 2 : Math.abs(v) < 100 ? 1 : 0)} ${u}bit`;
+}
+
+/** A bit rate (bit/s) with an SI prefix: `12.3 Mbit/s`. */
+export const bitRate = (bitsPerS: number): string => `${bits(bitsPerS)}/s`;

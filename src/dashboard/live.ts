@@ -62,6 +62,9 @@ export function runInfoOf(loaded: LoadedScenario, backend: string, dbPath?: stri
     targetBs: t.targetBs,
     csiDelaySlots: Math.ceil(s.timing.csiFeedbackDelayMs / s.timing.slotMs - 1e-9),
     dbPath,
+    kind: t.kind,
+    ...(t.area ? { area: t.area } : {}),
+    cpuPosM: t.cpuPosM,
   };
 }
 

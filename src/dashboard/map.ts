@@ -7,6 +7,12 @@
  * Cells are the pointy-top hexagons of `hexLayout` (circumradius R): a point belongs to its
  * nearest BS's cell when it lies inside that hexagon; a dot is a border when its neighbour to
  * the right or below belongs to another cell (or to none).
+ *
+ * A cell-free network has no cells: the map frames its deployment area, draws the square's
+ * outline in braille dots, each AP as a small marker ▪ in its colour (no index: there may be
+ * 64), the central processing unit as C, and each user's link to its primary AP as a dotted
+ * line in that AP's colour (the user's • has the same colour). No beam rays there: every AP's
+ * beams serve all users at once, a ray per AP would say little.
  */
 
 export interface MapInput {
@@ -24,7 +30,18 @@ export interface MapInput {
   estPosM?: ArrayLike<number>;
   /** Zoom factor around the network centre (1 = all cells fit). */
   zoom?: number;
+  /** A cell-free network: its area (framed and outlined instead of hexagons), CPU, user links. */
+  cellFree?: { area?: MapArea; cpuPosM?: ArrayLike<number>; links?: boolean };
 }
+
+/** A rectangular deployment area (m): lower-left and upper-right corners. */
+export interface MapArea {
+  minM: ArrayLike<number>;
+  maxM: ArrayLike<number>;
+}
+
+/** Marker of an AP in a cell-free map. */
+export const AP_MARKER = '▪';
 
 /** A run of characters with one style. `color` is an ink colour name. */
 export interface MapRun {
@@ -56,13 +73,13 @@ export interface MapFrame {
   widthM: number;
 }
 
-export function mapFrame(bsPosM: ArrayLike<number>, cellRadiusM: number, cols: number, rows: number, zoom = 1): MapFrame {
+export function mapFrame(bsPosM: ArrayLike<number>, cellRadiusM: number, cols: number, rows: number, zoom = 1, area?: MapArea): MapFrame {
   const R = cellRadiusM;
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (let m = 0; 2 * m < bsPosM.length; m++) {
+  let x0 = area ? area.minM[0] : Infinity;
+  let x1 = area ? area.maxM[0] : -Infinity;
+  let y0 = area ? area.minM[1] : Infinity;
+  let y1 = area ? area.maxM[1] : -Infinity;
+  for (let m = 0; !area && 2 * m < bsPosM.length; m++) {
     x0 = Math.min(x0, bsPosM[2 * m] - (R * Math.sqrt(3)) / 2);
     x1 = Math.max(x1, bsPosM[2 * m] + (R * Math.sqrt(3)) / 2);
     y0 = Math.min(y0, bsPosM[2 * m + 1] - R);
@@ -103,9 +120,32 @@ export function cellAt(bsPosM: ArrayLike<number>, R: number, x: number, y: numbe
 
 const borderCache = new Map<string, Uint8Array>();
 
-/** Braille bits of the cell borders per character, cached per geometry and size. */
+/** The area of a cell-free map: the one given, else the APs' bounding box widened by half their spacing. */
+export function areaOf(input: MapInput): MapArea | undefined {
+  const cf = input.cellFree;
+  if (!cf) return undefined;
+  if (cf.area) return cf.area;
+  const p = input.bsPosM;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let m = 0; 2 * m < p.length; m++) {
+    x0 = Math.min(x0, p[2 * m]);
+    x1 = Math.max(x1, p[2 * m]);
+    y0 = Math.min(y0, p[2 * m + 1]);
+    y1 = Math.max(y1, p[2 * m + 1]);
+  }
+  if (!(x1 >= x0)) return { minM: [-input.cellRadiusM, -input.cellRadiusM], maxM: [input.cellRadiusM, input.cellRadiusM] };
+  const pad = Math.max(1, Math.sqrt(((x1 - x0 + 1) * (y1 - y0 + 1)) / Math.max(1, p.length / 2)) / 2);
+  return { minM: [x0 - pad, y0 - pad], maxM: [x1 + pad, y1 + pad] };
+}
+
+/** Braille bits of the cell borders (or of a cell-free area's outline) per character, cached per geometry and size. */
 function borderBits(input: MapInput, f: MapFrame): Uint8Array {
-  const key = `${Array.from(input.bsPosM).join(',')}|${input.cellRadiusM}|${f.cols}x${f.rows}|${f.dotsPerM}`;
+  const area = areaOf(input);
+  const at = area
+    ? (x: number, y: number) => (x >= area.minM[0] && x <= area.maxM[0] && y >= area.minM[1] && y <= area.maxM[1] ? 0 : -1)
+    : (x: number, y: number) => cellAt(input.bsPosM, input.cellRadiusM, x, y);
+  const areaKey = area ? `area ${Array.from(area.minM).join(',')},${Array.from(area.maxM).join(',')}` : `${Array.from(input.bsPosM).join(',')}|${input.cellRadiusM}`;
+  const key = `${areaKey}|${f.cols}x${f.rows}|${f.dotsPerM}|${f.cx},${f.cy}`;
   const hit = borderCache.get(key);
   if (hit) return hit;
   const W = 2 * f.cols;
@@ -116,7 +156,7 @@ function borderBits(input: MapInput, f: MapFrame): Uint8Array {
     for (let i = 0; i <= W; i++) {
       const x = (i + 0.5 - f.cols) / f.dotsPerM + f.cx;
       const y = (f.rows * 2 - (j + 0.5)) / f.dotsPerM + f.cy;
-      label[j * (W + 1) + i] = cellAt(input.bsPosM, input.cellRadiusM, x, y);
+      label[j * (W + 1) + i] = at(x, y);
     }
   }
   const bits = new Uint8Array(f.cols * f.rows);
@@ -140,7 +180,8 @@ function borderBits(input: MapInput, f: MapFrame): Uint8Array {
  */
 export function renderMap(input: MapInput, cols: number, rows: number): MapRun[][] {
   if (cols <= 0 || rows <= 0) return [];
-  const f = mapFrame(input.bsPosM, input.cellRadiusM, cols, rows, input.zoom);
+  const area = areaOf(input);
+  const f = mapFrame(input.bsPosM, input.cellRadiusM, cols, rows, input.zoom, area);
   const border = borderBits(input, f);
   const beam = new Uint8Array(cols * rows);
   const beamOwner = new Int16Array(cols * rows).fill(-1);
@@ -154,8 +195,22 @@ export function renderMap(input: MapInput, cols: number, rows: number): MapRun[]
     beam[c] |= BRAILLE_BIT[i & 1][j & 3];
     beamOwner[c] = m;
   };
-  // Beam rays: from 0.12 R to 0.8 R along the main beam azimuth.
-  for (let m = 0; m < numBs; m++) {
+  const cf = input.cellFree;
+  if (cf?.links) {
+    // Each user's link to its primary AP: dots from the AP to the user, in the AP's colour.
+    for (let u = 0; 2 * u + 1 < input.userPosM.length; u++) {
+      const m = input.userBs[u];
+      if (!(m >= 0 && m < numBs)) continue;
+      const [i0, j0] = toDot(f, input.bsPosM[2 * m], input.bsPosM[2 * m + 1]);
+      const [i1, j1] = toDot(f, input.userPosM[2 * u], input.userPosM[2 * u + 1]);
+      const steps = Math.ceil(Math.max(Math.abs(i1 - i0), Math.abs(j1 - j0)));
+      if (!Number.isFinite(steps)) continue;
+      // Every other dot, so links read as dotted and lighter than the area's outline.
+      for (let s = 1; s < steps; s += 2) plot(Math.floor(i0 + ((i1 - i0) * s) / steps), Math.floor(j0 + ((j1 - j0) * s) / steps), m);
+    }
+  }
+  // Beam rays (multicell): from 0.12 R to 0.8 R along the main beam azimuth.
+  for (let m = 0; !cf && m < numBs; m++) {
     const az = input.beamAzDeg[m];
     if (!Number.isFinite(az)) continue;
     const th = (az * Math.PI) / 180;
@@ -177,7 +232,19 @@ export function renderMap(input: MapInput, cols: number, rows: number): MapRun[]
   for (let i = 0; 2 * i + 1 < est.length; i++) place(est[2 * i], est[2 * i + 1], { text: '+', color: 'yellow', bold: true });
   for (let i = 0; 2 * i < input.targetPosM.length; i++) place(input.targetPosM[2 * i], input.targetPosM[2 * i + 1], { text: '✕', color: 'red', bold: true });
   for (let u = 0; 2 * u < input.userPosM.length; u++) place(input.userPosM[2 * u], input.userPosM[2 * u + 1], { text: '•', color: bsColor(input.userBs[u]), bold: true });
-  for (let m = 0; m < numBs; m++) place(input.bsPosM[2 * m], input.bsPosM[2 * m + 1], { text: String(m % 10), color: bsColor(m), bold: true });
+  if (cf) {
+    // APs under the nodes (a user standing next to its AP stays visible), the CPU on top.
+    const apGlyphs: Array<[number, number, MapRun]> = [];
+    for (let m = 0; m < numBs; m++) apGlyphs.push([input.bsPosM[2 * m], input.bsPosM[2 * m + 1], { text: AP_MARKER, color: bsColor(m) }]);
+    const nodes = glyph.slice();
+    for (const [x, y, run] of apGlyphs) place(x, y, run);
+    nodes.forEach((g, k) => {
+      if (g) glyph[k] = g;
+    });
+    if (cf.cpuPosM && cf.cpuPosM.length >= 2) place(cf.cpuPosM[0], cf.cpuPosM[1], { text: 'C', color: 'white', bold: true });
+  } else {
+    for (let m = 0; m < numBs; m++) place(input.bsPosM[2 * m], input.bsPosM[2 * m + 1], { text: String(m % 10), color: bsColor(m), bold: true });
+  }
 
   const lines: MapRun[][] = [];
   for (let r = 0; r < rows; r++) {

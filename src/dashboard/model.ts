@@ -16,7 +16,7 @@
  *     repeats are counted in the window's line.
  */
 import type { TwinEvent } from '../sim/events.ts';
-import { num, toDb } from './format.ts';
+import { bitRate, num, toDb } from './format.ts';
 
 /** What the dashboard knows about a run before it starts (from the scenario, or a database's runs row). */
 export interface RunInfo {
@@ -42,7 +42,16 @@ export interface RunInfo {
   /** Nominal CSI feedback delay (slots): a report that arrives later than this counts as late. */
   csiDelaySlots: number;
   dbPath?: string;
+  /** Network kind (undefined = multicell, e.g. a database written before cell-free networks). */
+  kind?: 'multicell' | 'cell-free';
+  /** Cell-free deployment area (m), drawn instead of hexagonal cells. */
+  area?: { minM: ArrayLike<number>; maxM: ArrayLike<number> };
+  /** [2] position of the central unit / CPU (m). */
+  cpuPosM?: ArrayLike<number>;
 }
+
+/** True when the run is a cell-free network (APs over an area, no cells). */
+export const isCellFree = (info: RunInfo): boolean => info.kind === 'cell-free';
 
 /**
  * The part of a slot record the dashboard reads. The twin's `SlotRecord` is one; a database
@@ -78,6 +87,11 @@ export interface SlotView {
     sumRate?: ArrayLike<number>;
     radarRate?: ArrayLike<number>;
   };
+  /** [numUsers] primary AP per user and [numTargets] sensing AP per target in this slot (default: the run info's). */
+  userBs?: ArrayLike<number>;
+  targetBs?: ArrayLike<number>;
+  /** Fronthaul bits offered per AP link this slot (AP → CPU, CPU → AP, AP → APs). */
+  fronthaul?: { upBits: ArrayLike<number>; downBits: ArrayLike<number>; peerBits: ArrayLike<number> };
 }
 
 /** A progress sample: how far the run is and when (wall seconds on any monotonic clock). */
@@ -111,8 +125,26 @@ export interface BsView {
   sumRate: number;
   radarRate: number;
   sensSinrDb: number;
+  /** Fronthaul bits per slot of its link (up + down + peer; mean over the newest sparkline bucket), NaN when the record has none; users whose primary AP it is. */
+  fronthaulBits: number;
+  primaryUsers: number;
   /** Bucket means, oldest first, newest last (NaN = no data in that bucket). */
   series: { sumRate: number[]; sinr: number[]; rate: number[] };
+}
+
+/** Network-wide rows (the cells panel's aggregate lines): bucket means and the latest slot. */
+export interface NetView {
+  rcSeries: number[];
+  rsSeries: number[];
+  /** Fronthaul bits per slot over all links and on the busiest link (means over the newest bucket; NaN without fronthaul data), and its series of totals. */
+  fhTotalBits: number;
+  fhMaxBits: number;
+  /** AP of the busiest link (−1 when no link carried anything). */
+  fhMaxAp: number;
+  fhSeries: number[];
+  /** Handovers seen so far (users and targets) and the association version in force. */
+  handovers: number;
+  associationVersion: number;
 }
 
 /** A localised target: the RMSE bound √C_{x,y} (m) now and its bucket means. */
@@ -150,6 +182,7 @@ export interface DashboardView {
   rcMean: number;
   rsMean: number;
   bs: BsView[];
+  net: NetView;
   users: UserRow[];
   /** Latest positions and beams for the map (empty before the first slot). */
   userPosM: ArrayLike<number>;
@@ -212,6 +245,11 @@ class BucketSeries {
     }
     return out;
   }
+  /** Mean of bucket `last` (NaN when it has no data). */
+  latest(last: number): number {
+    const k = last % this.n;
+    return this.id[k] === last && this.count[k] > 0 ? this.sum[k] / this.count[k] : NaN;
+  }
   clear(): void {
     this.id.fill(-1);
   }
@@ -228,6 +266,9 @@ interface LogWindow {
   bhBeams: number;
   bhMinUs: number;
   bhMaxUs: number;
+  bhBits: number;
+  handovers: number;
+  associations: number;
   decisions: number;
   computeMsSum: number;
   computeN: number;
@@ -257,6 +298,9 @@ function newWindow(start: number): LogWindow {
     bhBeams: 0,
     bhMinUs: Infinity,
     bhMaxUs: -Infinity,
+    bhBits: 0,
+    handovers: 0,
+    associations: 0,
     decisions: 0,
     computeMsSum: 0,
     computeN: 0,
@@ -294,11 +338,17 @@ export class ViewModel {
   private readonly maxNotable: number;
   private readonly servedUsers: number[][];
   private readonly targetsOf: number[][];
-  private readonly series: Array<Record<'sumRate' | 'sinr' | 'rate', BucketSeries>>;
+  private readonly series: Array<Record<'sumRate' | 'sinr' | 'rate' | 'fh', BucketSeries>>;
   private readonly locSeries: BucketSeries[] = [];
   private last: SlotView | undefined;
   private lastBucket = -1;
-  private lastSums: { sumRate: number; radar: number; sinrDb: number }[];
+  private lastSums: { sumRate: number; radar: number; sinrDb: number; users: number }[];
+  /** Per-slot scratch sums per BS (sum rate, radar rate, target SINR sum, targets, users). */
+  private readonly scratch: { sumRate: Float64Array; radar: Float64Array; sinr: Float64Array; targets: Int32Array; users: Int32Array };
+  private readonly netSeries: Record<'rc' | 'rs' | 'fh', BucketSeries>;
+  private hasFh = false;
+  private handovers = 0;
+  private associationVersion = 0;
   private rcSum = 0;
   private rsSum = 0;
   private n = 0;
@@ -337,8 +387,12 @@ export class ViewModel {
       sumRate: new BucketSeries(this.numBuckets),
       sinr: new BucketSeries(this.numBuckets),
       rate: new BucketSeries(this.numBuckets),
+      fh: new BucketSeries(this.numBuckets),
     }));
-    this.lastSums = Array.from({ length: info.numBs }, () => ({ sumRate: NaN, radar: NaN, sinrDb: NaN }));
+    this.lastSums = Array.from({ length: info.numBs }, () => ({ sumRate: NaN, radar: NaN, sinrDb: NaN, users: 0 }));
+    const M = info.numBs;
+    this.scratch = { sumRate: new Float64Array(M), radar: new Float64Array(M), sinr: new Float64Array(M), targets: new Int32Array(M), users: new Int32Array(M) };
+    this.netSeries = { rc: new BucketSeries(this.numBuckets), rs: new BucketSeries(this.numBuckets), fh: new BucketSeries(this.numBuckets) };
     this.csiMeasured = new Int32Array(info.numBs).fill(-1);
   }
 
@@ -348,7 +402,11 @@ export class ViewModel {
     for (const s of this.locSeries) s.clear();
     this.last = undefined;
     this.lastBucket = -1;
-    for (const s of this.lastSums) Object.assign(s, { sumRate: NaN, radar: NaN, sinrDb: NaN });
+    for (const s of this.lastSums) Object.assign(s, { sumRate: NaN, radar: NaN, sinrDb: NaN, users: 0 });
+    for (const s of Object.values(this.netSeries)) s.clear();
+    this.hasFh = false;
+    this.handovers = 0;
+    this.associationVersion = 0;
     this.rcSum = this.rsSum = this.n = 0;
     this.window = undefined;
     this.log = [];
@@ -374,26 +432,64 @@ export class ViewModel {
         this.locSeries[i].add(bucket, Math.sqrt(loc.crlbM2[i]));
       }
     }
-    for (let m = 0; m < this.info.numBs; m++) {
-      let sumRate = r.bs.sumRate ? r.bs.sumRate[m] : 0;
-      if (!r.bs.sumRate) for (const u of this.servedUsers[m]) sumRate += r.userRate[u];
-      let radar = r.bs.radarRate ? r.bs.radarRate[m] : 0;
-      let sinrSum = 0;
-      const targets = this.targetsOf[m];
-      for (const i of targets) {
-        if (!r.bs.radarRate) radar += r.targetRate[i];
-        sinrSum += r.targetSinr[i];
+    this.netSeries.rc.add(bucket, r.rc);
+    this.netSeries.rs.add(bucket, r.rs);
+    // Per BS / AP: the users whose primary AP it is and the targets it senses, as of this slot
+    // (the record's association when it carries one: it changes with handovers).
+    const M = this.info.numBs;
+    const sc = this.scratch;
+    sc.sumRate.fill(0);
+    sc.radar.fill(0);
+    sc.sinr.fill(0);
+    sc.targets.fill(0);
+    sc.users.fill(0);
+    if (r.userBs) {
+      for (let u = 0; u < r.userBs.length; u++) {
+        const m = r.userBs[u];
+        if (m < 0 || m >= M) continue;
+        sc.users[m]++;
+        sc.sumRate[m] += r.userRate[u];
       }
+    } else {
+      for (let m = 0; m < M; m++) {
+        sc.users[m] = this.servedUsers[m].length;
+        for (const u of this.servedUsers[m]) sc.sumRate[m] += r.userRate[u];
+      }
+    }
+    const targetBs = r.targetBs ?? this.info.targetBs;
+    for (let i = 0; i < targetBs.length; i++) {
+      const m = targetBs[i];
+      if (m < 0 || m >= M) continue;
+      sc.targets[m]++;
+      sc.radar[m] += r.targetRate[i];
+      sc.sinr[m] += r.targetSinr[i];
+    }
+    const fh = r.fronthaul;
+    let fhTotal = 0;
+    for (let m = 0; m < M; m++) {
+      const sumRate = r.bs.sumRate ? r.bs.sumRate[m] : sc.sumRate[m];
+      const n = sc.targets[m];
+      const radar = r.bs.radarRate ? r.bs.radarRate[m] : sc.radar[m];
       // Sensing SINR of a BS: the mean of its targets' SINR, in dB.
-      const sinrDb = targets.length ? toDb(sinrSum / targets.length) : NaN;
+      const sinrDb = n ? toDb(sc.sinr[m] / n) : NaN;
       const s = this.series[m];
       s.sumRate.add(bucket, sumRate);
-      s.rate.add(bucket, targets.length ? radar : NaN);
+      s.rate.add(bucket, n ? radar : NaN);
       s.sinr.add(bucket, sinrDb);
       const l = this.lastSums[m];
       l.sumRate = sumRate;
-      l.radar = targets.length ? radar : NaN;
+      l.radar = n ? radar : NaN;
       l.sinrDb = sinrDb;
+      l.users = sc.users[m];
+      if (fh) {
+        const bits = fh.upBits[m] + fh.downBits[m] + fh.peerBits[m];
+        s.fh.add(bucket, bits);
+        fhTotal += bits;
+      }
+    }
+    if (fh) {
+      this.hasFh = true;
+      this.netSeries.fh.add(bucket, fhTotal);
     }
     if (this.window) this.window.lastSlot = Math.max(this.window.lastSlot, r.slot);
     this.version++;
@@ -418,11 +514,21 @@ export class ViewModel {
       case 'backhaul': {
         if (e.payload === 'csi') w.bhCsi++;
         else w.bhBeams++;
+        if (Number.isFinite(e.bits)) w.bhBits += e.bits;
         const lat = e.tUs - e.sentUs;
         if (lat < w.bhMinUs) w.bhMinUs = lat;
         if (lat > w.bhMaxUs) w.bhMaxUs = lat;
         break;
       }
+      case 'handover':
+        w.handovers++;
+        this.handovers++;
+        if (e.version > this.associationVersion) this.associationVersion = e.version;
+        break;
+      case 'association':
+        if (e.slot > 0) w.associations++;
+        if (e.version > this.associationVersion) this.associationVersion = e.version;
+        break;
       case 'decision':
         w.decisions++;
         if (e.computeMs !== null && Number.isFinite(e.computeMs)) {
@@ -547,9 +653,22 @@ export class ViewModel {
     const rtf = this.realTimeFactor();
     const remainingS = ((info.durationSlots - this.slotsDone) * info.slotMs) / 1000;
     const bs: BsView[] = [];
+    // Fronthaul: the mean bits per slot of the newest bucket (per slot it comes in bursts, e.g. CSI every pilot period).
+    const fhNow = (b: BucketSeries) => (this.hasFh && this.lastBucket >= 0 ? b.latest(this.lastBucket) : NaN);
+    let fhTotal = NaN;
+    let fhMax = NaN;
+    let fhMaxAp = -1;
     for (let m = 0; m < info.numBs; m++) {
       const s = this.series[m];
       const l = this.lastSums[m];
+      const fh = fhNow(s.fh);
+      if (Number.isFinite(fh)) {
+        fhTotal = (Number.isFinite(fhTotal) ? fhTotal : 0) + fh;
+        if (!(fh <= fhMax)) {
+          fhMax = fh;
+          if (fh > 0) fhMaxAp = m;
+        }
+      }
       bs.push({
         bs: m,
         policy: r ? r.bs.policy[m] : 'none',
@@ -559,6 +678,8 @@ export class ViewModel {
         sumRate: l.sumRate,
         radarRate: l.radar,
         sensSinrDb: l.sinrDb,
+        fronthaulBits: fh,
+        primaryUsers: l.users,
         series: {
           sumRate: s.sumRate.values(this.lastBucket),
           sinr: s.sinr.values(this.lastBucket),
@@ -570,7 +691,7 @@ export class ViewModel {
     for (let u = 0; u < info.numUsers; u++) {
       users.push({
         user: u,
-        bs: info.userBs[u],
+        bs: r?.userBs ? r.userBs[u] : info.userBs[u],
         sinrDb: r ? toDb(r.userSinr[u]) : NaN,
         rate: r ? r.userRate[u] : NaN,
         csiAge: r ? r.userCsiAge[u] : -1,
@@ -593,6 +714,16 @@ export class ViewModel {
       rcMean: this.n ? this.rcSum / this.n : NaN,
       rsMean: this.n ? this.rsSum / this.n : NaN,
       bs,
+      net: {
+        rcSeries: this.netSeries.rc.values(this.lastBucket),
+        rsSeries: this.netSeries.rs.values(this.lastBucket),
+        fhTotalBits: fhTotal,
+        fhMaxBits: fhMax,
+        fhMaxAp,
+        fhSeries: this.netSeries.fh.values(this.lastBucket),
+        handovers: this.handovers,
+        associationVersion: this.associationVersion,
+      },
       users,
       userPosM: r ? r.userPosM : [],
       targetPosM: r ? r.targetPosM : [],
@@ -670,6 +801,13 @@ export class ViewModel {
     if (w.csi) parts.push(`CSI ${w.csi}`);
     const bh = w.bhCsi + w.bhBeams;
     if (bh) parts.push(`backhaul ${bh} ${num(w.bhMinUs / 1000, 1)}-${num(w.bhMaxUs / 1000, 1)} ms`);
+    if (w.bhBits > 0) {
+      // Bits per second of simulated time over the window (the open one: so far).
+      const slots = closed ? this.logWindowSlots : Math.max(1, w.lastSlot + 1 - w.start);
+      parts.push(`fronthaul ${bitRate((w.bhBits * 1000) / (slots * this.info.slotMs))}`);
+    }
+    if (w.handovers) parts.push(`handovers ${w.handovers}`);
+    if (w.associations) parts.push(`re-associations ${w.associations}`);
     if (w.decisions) parts.push(`decisions ${w.decisions}${w.computeN ? ` ${num(w.computeMsSum / w.computeN, 2)} ms` : ''}`);
     if (w.solves) parts.push(`solves ${w.solves}${w.solveFailures ? ` (${w.solveFailures} failed)` : ''}`);
     if (w.solveFailures && level === 'info') level = 'warn';

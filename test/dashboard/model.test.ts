@@ -79,12 +79,13 @@ test('event log: chatty events counted per window, one line per window, late CSI
   m.event(ev.decision(30, null));
   // Still open: shown as the live last line.
   assert.equal(m.view().log, []);
-  assert.equal(m.view().openLine?.text, '0.0-1.0 s... 1 late CSI, pilots 200, CSI 11, backhaul 2 2.0-2.5 ms, decisions 3 1.00 ms');
+  // 2 messages × 1000 bits over the 996 slots seen so far (slots 0–995); the closed window: over 1 s.
+  assert.equal(m.view().openLine?.text, '0.0-1.0 s... 1 late CSI, pilots 200, CSI 11, backhaul 2 2.0-2.5 ms, fronthaul 2.01 kbit/s, decisions 3 1.00 ms');
   m.slot(testSlot(1000));
   const v = m.view();
   assert.equal(
     v.log.map((l) => [l.level, l.text]),
-    [['warn', '0.0-1.0 s 1 late CSI, pilots 200, CSI 11, backhaul 2 2.0-2.5 ms, decisions 3 1.00 ms']],
+    [['warn', '0.0-1.0 s 1 late CSI, pilots 200, CSI 11, backhaul 2 2.0-2.5 ms, fronthaul 2.00 kbit/s, decisions 3 1.00 ms']],
   );
   assert.equal(v.openLine, undefined, 'the new window has no events yet');
   assert.equal(v.notable, [], 'counts never go to the permanent list');
