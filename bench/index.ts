@@ -16,6 +16,7 @@ export interface BenchRow {
 
 const GROUPS: Array<{ name: string; file: string; fn: string }> = [
   { name: 'twin', file: './twin.ts', fn: 'benchTwin' },
+  { name: 'network', file: './network.ts', fn: 'benchNetwork' },
   { name: 'sdp', file: './sdp.ts', fn: 'benchSdp' },
   { name: 'localization', file: './localization.ts', fn: 'benchLocalization' },
   { name: 'train-step', file: './train-step.ts', fn: 'benchTrainStep' },

@@ -22,7 +22,7 @@
  * coherently by several APs (commSinrInto) — and multistatic sensing combined at the CPU
  * (multistaticSensingInto); both reduce to the formulas above for paper 000's multicell network.
  */
-import { absInnerH2, czeros, innerH, norm2, scaleInPlace, type CArray } from '../phy/complex.ts';
+import { absInnerH2, czeros, norm2, scaleInPlace, type CArray } from '../phy/complex.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import type { Beamformers, Topology } from '../phy/network.ts';
 
@@ -185,19 +185,53 @@ function beamEnergy(g: CArray, gOff: number, W: CArray, rows: number, nt: number
 export function commSinrInto(out: Float64Array, topo: Topology, H: CArray, W: Beamformers, streams: Int32Array[] = topo.apStreams): void {
   const { numBs, numUsers, numTxAnt: nt, noiseCommW } = topo;
   let numStreams = topo.numStreams;
-  for (let m = 0; m < numBs; m++) for (const s of streams[m]) if (s >= numStreams) numStreams = s + 1;
-  const amp = new Float64Array(2 * numStreams);
+  for (let m = 0; m < numBs; m++) {
+    const rows = streams[m];
+    for (let k = 0; k < rows.length; k++) if (rows[k] >= numStreams) numStreams = rows[k] + 1;
+  }
+  if (ampScratch.length < 2 * numStreams) ampScratch = new Float64Array(2 * numStreams);
+  const amp = ampScratch;
+  // Rows that are entirely zero (silent sensing rows, unserved streams) add exactly +0 to every
+  // stream amplitude: they are skipped, which leaves every sum bit for bit as it was.
+  let rowCount = 0;
+  for (let m = 0; m < numBs; m++) rowCount += streams[m].length;
+  if (liveScratch.length < rowCount) liveScratch = new Uint8Array(rowCount);
+  const live = liveScratch;
+  for (let m = 0, r = 0; m < numBs; m++) {
+    const Wm = W[m];
+    for (let k = 0; k < streams[m].length; k++, r++) {
+      let nz = 0;
+      for (let i = 2 * k * nt, end = i + 2 * nt; i < end; i++) {
+        if (Wm[i] !== 0) {
+          nz = 1;
+          break;
+        }
+      }
+      live[r] = nz;
+    }
+  }
   for (let u = 0; u < numUsers; u++) {
-    amp.fill(0);
-    for (let m = 0; m < numBs; m++) {
-      const hOff = (m * numUsers + u) * nt;
+    amp.fill(0, 0, 2 * numStreams);
+    for (let m = 0, r = 0; m < numBs; m++) {
+      const hOff = 2 * (m * numUsers + u) * nt;
       const Wm = W[m];
       const rows = streams[m];
-      for (let k = 0; k < rows.length; k++) {
-        innerH(scratch2, H, hOff, Wm, k * nt, nt);
+      for (let k = 0; k < rows.length; k++, r++) {
+        if (!live[r]) continue;
+        // h_{m,u}ᴴ w_{m,k} (innerH, inlined)
+        let re = 0;
+        let im = 0;
+        for (let i = hOff, j = 2 * k * nt, end = hOff + 2 * nt; i < end; i += 2, j += 2) {
+          const ar = H[i];
+          const ai = H[i + 1];
+          const br = Wm[j];
+          const bi = Wm[j + 1];
+          re += ar * br + ai * bi;
+          im += ar * bi - ai * br;
+        }
         const s = rows[k];
-        amp[2 * s] += scratch2[0];
-        amp[2 * s + 1] += scratch2[1];
+        amp[2 * s] += re;
+        amp[2 * s + 1] += im;
       }
     }
     let total = 0;
@@ -207,7 +241,9 @@ export function commSinrInto(out: Float64Array, topo: Topology, H: CArray, W: Be
   }
 }
 
-const scratch2 = new Float64Array(2);
+/** Scratch of commSinrInto: stream amplitudes and the live-row flags, grown on demand. */
+let ampScratch = new Float64Array(0);
+let liveScratch = new Uint8Array(0);
 
 /** Sensing SINR γ^s_t of every target after MRC (eq. 8 as derived above). */
 export function sensingSinrInto(out: Float64Array, topo: Topology, sens: SensingChannels, W: Beamformers): void {

@@ -162,25 +162,37 @@ export class ChannelModel {
     const { numBs, numUsers, numTxAnt, bsPosM, broadsideRad, lambdaM, area } = this.topo;
     const { H, gain } = this.state;
     const nlos = this.fading.values;
+    const los = this.los;
+    const pos = users.posM;
     const v = this.p.ricianK;
     const cLos = Math.sqrt(v / (1 + v));
     const cNlos = Math.sqrt(1 / (1 + v));
+    const { minDistanceM, commPathLossExp, refDistanceM } = this.p;
+    // pathGain(d, λ, η_c, d₀) with its constant factor computed once (the same arithmetic).
+    const ref = (lambdaM / (4 * Math.PI * refDistanceM)) ** 2;
+    const wrap = area?.wrap === true;
+    const wx = wrap ? area.maxM[0] - area.minM[0] : 0;
+    const wy = wrap ? area.maxM[1] - area.minM[1] : 0;
     for (let m = 0; m < numBs; m++) {
       const bx = bsPosM[2 * m];
       const by = bsPosM[2 * m + 1];
       for (let u = 0; u < numUsers; u++) {
-        const o = offsetTo(this.delta, area, bx, by, users.posM[2 * u], users.posM[2 * u + 1]);
-        const dx = o[0];
-        const dy = o[1];
-        const d = Math.max(this.p.minDistanceM, distance(0, 0, dx, dy));
-        const beta = pathGain(d, lambdaM, this.p.commPathLossExp, this.p.refDistanceM);
+        // offsetTo, inlined
+        let dx = pos[2 * u] - bx;
+        let dy = pos[2 * u + 1] - by;
+        if (wrap) {
+          dx = nearestImageDelta(dx, wx);
+          dy = nearestImageDelta(dy, wy);
+        }
+        const d = Math.max(minDistanceM, Math.hypot(dx, dy));
+        const beta = ref * (d / refDistanceM) ** -commPathLossExp;
         gain[m * numUsers + u] = beta;
-        const theta = angleFromBroadside(azimuth(0, 0, dx, dy), broadsideRad);
+        const theta = angleFromBroadside(Math.atan2(dy, dx), broadsideRad);
         const phase = (-2 * Math.PI * d) / lambdaM;
-        steeringInto(this.los, 0, numTxAnt, theta, Math.cos(phase), Math.sin(phase));
+        steeringInto(los, 0, numTxAnt, theta, Math.cos(phase), Math.sin(phase));
         const sb = Math.sqrt(beta);
         const off = 2 * (m * numUsers + u) * numTxAnt;
-        for (let i = 0; i < 2 * numTxAnt; i++) H[off + i] = sb * (cLos * this.los[i] + cNlos * nlos[off + i]);
+        for (let i = 0; i < 2 * numTxAnt; i++) H[off + i] = sb * (cLos * los[i] + cNlos * nlos[off + i]);
       }
     }
   }

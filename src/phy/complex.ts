@@ -78,7 +78,12 @@ export function scaleInPlace(a: CArray, s: number, ao = 0, n = a.length / 2 - ao
 
 /** Copies n complex elements from src (element offset so) into dst (element offset dO). */
 export function ccopy(dst: CArray, dO: number, src: CArray, so: number, n: number): void {
-  dst.set(src.subarray(2 * so, 2 * (so + n)), 2 * dO);
+  if (n > 32) {
+    dst.set(src.subarray(2 * so, 2 * (so + n)), 2 * dO);
+    return;
+  }
+  // Short copies (a channel row, one coefficient) in a loop: no subarray view to allocate.
+  for (let i = 0, a = 2 * dO, b = 2 * so, e = 2 * n; i < e; i++) dst[a + i] = src[b + i];
 }
 
 /** Thrown when a matrix that must be Hermitian positive definite is not (numerically). */

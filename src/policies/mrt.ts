@@ -19,7 +19,7 @@ export const mrt: PolicyDefinition = {
       const nt = topo.numTxAnt;
       const users = topo.servedUsers[m];
       const W = emptyBeams(topo, m);
-      users.forEach((u, k) => ccopy(W, k * nt, view.H, linkOffset(topo, m, u), nt));
+      for (let k = 0; k < users.length; k++) ccopy(W, k * nt, view.H, linkOffset(topo, m, users[k]), nt);
       return equalPowerPerStream(W, users.length, nt, topo.powerW[m]);
     },
   }),

@@ -132,6 +132,10 @@ export class Fronthaul {
   private readonly downFreeUs: Float64Array;
   private readonly peerFreeUs: Float64Array;
   private counters: LinkCounters;
+  /** Whether anything was offered since the last takeCounters (else the shared zero counters are handed out). */
+  private counted = false;
+  /** All-zero counters of a slot in which nothing was sent (shared: never written). */
+  private readonly zeroCounters: LinkCounters;
 
   constructor(
     private readonly numAps: number,
@@ -143,6 +147,7 @@ export class Fronthaul {
     this.downFreeUs = new Float64Array(numAps);
     this.peerFreeUs = new Float64Array(numAps);
     this.counters = emptyCounters(numAps);
+    this.zeroCounters = emptyCounters(numAps);
     this.offered$
       .pipe(mergeMap((f) => timer(f.arrivalUs - this.scheduler.now(), this.scheduler).pipe(map(() => f))))
       .subscribe((f) => this.delivered$.next({ msg: f.msg, sentUs: f.sentUs, bits: f.bits }));
@@ -169,6 +174,7 @@ export class Fronthaul {
     const prop = Math.round((this.p.delayMs + this.p.jitterMs * this.rng[dir].uniform()) * 1000);
     const arrivalUs = Math.round(start + txUs) + prop;
     const c = this.counters;
+    this.counted = true;
     if (dir === 'up') {
       c.upBits[ap] += bits;
       c.upMsgs[ap]++;
@@ -184,8 +190,13 @@ export class Fronthaul {
     this.offered$.next({ msg, arrivalUs, sentUs: now, bits });
   }
 
-  /** The counters of the slot that just ended, and fresh ones for the next. */
+  /**
+   * The counters of the slot that just ended, and fresh ones for the next. A slot in which
+   * nothing was sent gets the shared all-zero counters (no allocation; do not mutate them).
+   */
   takeCounters(): LinkCounters {
+    if (!this.counted) return this.zeroCounters;
+    this.counted = false;
     const c = this.counters;
     this.counters = emptyCounters(this.numAps);
     return c;

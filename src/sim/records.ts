@@ -127,7 +127,25 @@ export class Evaluator {
       age[u] = c < 0 ? -1 : slot - c;
     }
     const thetaEst = new Float64Array(topo.numTargets);
-    topo.targetBs.forEach((m, i) => (thetaEst[i] = o.apViews[m].targetSlot[i] < 0 ? NaN : o.apViews[m].targetThetaRad[i]));
+    for (let i = 0; i < topo.numTargets; i++) {
+      const v = o.apViews[topo.targetBs[i]];
+      thetaEst[i] = v.targetSlot[i] < 0 ? NaN : v.targetThetaRad[i];
+    }
+    // Per-AP columns in plain loops (typed-array `from` with a map function is slow).
+    const M = inForce.length;
+    const policy: string[] = new Array(M);
+    const fallback = new Uint8Array(M);
+    const beamAzDeg = new Float64Array(M);
+    const decisionMs = new Float64Array(M);
+    const decidedSlot = new Int32Array(M);
+    for (let m = 0; m < M; m++) {
+      const f = inForce[m];
+      policy[m] = f.policy;
+      fallback[m] = f.fallback ? 1 : 0;
+      beamAzDeg[m] = this.azimuth(m, f, slot);
+      decisionMs[m] = f.decisionMs;
+      decidedSlot[m] = f.decidedSlot;
+    }
     return {
       slot,
       tUs: slot * o.slotUs,
@@ -144,17 +162,17 @@ export class Evaluator {
       targetThetaRad: st.targetThetaRad.slice(),
       targetThetaEstRad: thetaEst,
       bs: {
-        policy: inForce.map((f) => f.policy),
-        fallback: Uint8Array.from(inForce, (f) => (f.fallback ? 1 : 0)),
+        policy,
+        fallback,
         powerW: out.bsPowerW.slice(),
-        beamAzDeg: Float64Array.from(inForce, (f, m) => this.azimuth(m, f, slot)),
-        decisionMs: Float64Array.from(inForce, (f) => f.decisionMs),
-        decidedSlot: Int32Array.from(inForce, (f) => f.decidedSlot),
+        beamAzDeg,
+        decisionMs,
+        decidedSlot,
       },
       shadows,
       associationVersion: topo.associationVersion,
-      userBs: Int32Array.from(userBs),
-      targetBs: Int32Array.from(topo.targetBs),
+      userBs: userBs.slice(),
+      targetBs: topo.targetBs.slice(),
       fronthaul: o.fronthaul,
     };
   }
