@@ -10,14 +10,17 @@
 import type { Command } from 'commander';
 import type { Scenario } from '../scenario/schema.ts';
 import { InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { initBackend, type BackendName } from '../learning/backend.ts';
 import { registerFastGradients } from '../learning/fast-gradients.ts';
 import { cachedDataset, scenarioHash } from '../learning/dataset.ts';
-import { useInferenceBackend } from '../learning/policies.ts';
+import { familyOf } from '../learning/families.ts';
+import { readMetadata, removeDir, type ModelMetadata } from '../learning/model-store.ts';
+import { builtinFamilies, useInferenceBackend } from '../learning/policies.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
 import { intOption, readScenario } from './args.ts';
 
@@ -89,7 +92,9 @@ function trainProgress(totalBatches: number) {
 }
 
 interface TrainCliOptions {
-  method: 'vfl' | 'percell';
+  family?: 'vfl' | 'percell';
+  method?: 'vfl' | 'percell';
+  force?: boolean;
   rho: number;
   epochs: number;
   trainSamples: number;
@@ -103,20 +108,39 @@ interface TrainCliOptions {
   fresh?: boolean;
 }
 
+/** Trained models go here unless --out says otherwise (git-ignored, so shipped models are never overwritten). */
+export const DEFAULT_TRAIN_DIR = path.join('twin-runs', 'models');
+
 async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
+  const family = o.family ?? o.method ?? 'vfl';
   const loaded = readScenario(file);
   const s = loaded.scenario;
-  const { tf, name: backend } = await startBackend(o.backend);
   const seed = o.seed ?? s.seed;
-  const out = o.out ?? path.join('models', `${s.name}-${o.method}-rho${o.rho}`);
+  const out = o.out ?? path.join(DEFAULT_TRAIN_DIR, `${s.name}-${family}-rho${o.rho}`);
+  // An existing finished model is never overwritten silently; an unfinished one is resumed.
+  if (existsSync(path.join(out, 'metadata.json'))) {
+    let finished = true;
+    try {
+      finished = readMetadata(out).finished;
+    } catch {
+      finished = true;
+    }
+    if (finished && !o.force) {
+      console.error(`error: ${out} already holds a trained model; choose another --out, or add --force to replace it`);
+      return 2;
+    }
+    if (finished && o.force) removeDir(out);
+  }
+  const { tf, name: backend } = await startBackend(o.backend);
   const hash = scenarioHash(s);
+  const datasetHash = createHash('sha256').update(`${hash}|${seed}|${o.trainSamples}|${o.testSamples}`).digest('hex').slice(0, 16);
   const t0 = performance.now();
   const train = cachedDataset(s, loaded.topology, o.trainSamples, seed, 'train');
   const test = cachedDataset(s, loaded.topology, o.testSamples, seed, 'test');
   console.log(
     `datasets: ${o.trainSamples} train ${train.cached ? '(cached)' : '(drawn)'} · ${o.testSamples} test ${test.cached ? '(cached)' : '(drawn)'} · scenario hash ${hash} · ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  console.log(`training ${o.method} ρ=${o.rho} on ${s.name}: ${loaded.topology.numBs} BS parties · batch ${o.batch} · up to ${o.epochs} epochs → ${out}`);
+  console.log(`training ${family} ρ=${o.rho} on ${s.name}: ${loaded.topology.numBs} BS parties · batch ${o.batch} · up to ${o.epochs} epochs → ${out}`);
   let stop = false;
   const onSignal = () => (stop = true);
   process.on('SIGINT', onSignal);
@@ -126,7 +150,9 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
   let lastEpoch = 0;
   try {
     const r = await trainIsac(tf, train.dataset, {
-      method: o.method,
+      method: family,
+      datasetHash,
+      codeVersion: packageVersion(),
       rho: o.rho,
       epochs: o.epochs,
       batchSize: o.batch,
@@ -182,7 +208,8 @@ function policyNamesOf(spec: { name: string; params?: Record<string, unknown> })
  */
 export async function backendForScenario(s: Scenario): Promise<string> {
   const names = [s.policy, ...s.shadows, { name: s.timing.decision.fallback, params: {} }].flatMap(policyNamesOf);
-  if (!names.some((n) => n === 'vfl' || n === 'percell')) return 'none';
+  const learned = builtinFamilies().names();
+  if (!names.some((n) => learned.includes(n))) return 'none';
   return (await startBackend(undefined, true)).name;
 }
 
@@ -192,7 +219,8 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .command('train')
     .description('train per-BS learned beamformers (VFL or per-cell DL, paper 000) for a scenario')
     .argument('<scenario>', 'scenario YAML file')
-    .addOption(new Option('--method <m>', 'vfl (global loss over the backhaul) or percell (own cell only)').choices(['vfl', 'percell']).default('vfl'))
+    .addOption(new Option('--family <f>', 'model family: vfl (global loss over the backhaul) or percell (own cell only); `isac-twin models families`').choices(['vfl', 'percell']))
+    .addOption(new Option('--method <m>', 'old name of --family').choices(['vfl', 'percell']).hideHelp())
     .option('--rho <ρ>', 'objective weight ρ of ρR_c + (1−ρ)R_s', rhoOpt, 0.99)
     .option('--epochs <n>', 'maximum epochs', intOption(1), 30)
     .option('--train-samples <n>', 'training samples (10 % held out for validation)', intOption(2), 20000)
@@ -201,11 +229,29 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--patience <n>', 'early stopping: epochs without validation improvement', intOption(1), 5)
     .option('--hidden <n...>', 'hidden layer widths (default 512 512 512 512)', (v: string, acc: number[] | undefined) => [...(acc ?? []), intOption(1)(v)])
     .option('--seed <n>', 'dataset and training seed (default: the scenario seed)', intOption(0))
-    .option('--out <dir>', 'model directory (default models/<scenario>-<method>-rho<ρ>)')
+    .option('--out <dir>', 'model directory (default twin-runs/models/<scenario>-<family>-rho<ρ>; models/ holds the shipped ones)')
     .option('--fresh', 'ignore a checkpoint in --out and start over')
+    .option('--force', 'replace a finished model in --out')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
     .action(async (file: string, o: TrainCliOptions) => {
       result.code = await commandTrain(file, o);
+    });
+  const models = program.command('models').description('the learned models: what is shipped and what each was trained on');
+  models
+    .command('list')
+    .description('list models (metadata.json under each directory) with family, dims, data and training')
+    .argument('[dirs...]', 'directories to search', ['models', DEFAULT_TRAIN_DIR])
+    .action((dirs: string[]) => {
+      result.code = listModels(dirs);
+    });
+  models
+    .command('families')
+    .description('the model families: layers, dimension rule, where they decide')
+    .action(() => {
+      for (const f of builtinFamilies().list()) {
+        console.log(`${f.name.padEnd(10)} ${f.scope.padEnd(12)} ${f.summary}\n${''.padEnd(23)}layers: ${f.layerClasses.join(', ')}; dims: ${f.dimensionRule}`);
+      }
+      result.code = 0;
     });
   program
     .command('figures')
@@ -222,4 +268,54 @@ export function registerTrainCommands(program: Command, result: { code: number }
       const { tf } = await startBackend(o.backend);
       result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario, readScenario: readScenario });
     });
+}
+
+/** `models list`: one line per model found under `dirs` (each a model directory or a folder of them). */
+function listModels(dirs: string[]): number {
+  const found: Array<{ dir: string; meta: ModelMetadata }> = [];
+  const bad: string[] = [];
+  for (const root of dirs) {
+    if (!existsSync(root)) continue;
+    const candidates = existsSync(path.join(root, 'metadata.json')) ? [root] : readdirSync(root).map((d) => path.join(root, d));
+    for (const dir of candidates) {
+      if (!existsSync(path.join(dir, 'metadata.json'))) continue;
+      try {
+        found.push({ dir, meta: readMetadata(dir) });
+      } catch (e) {
+        bad.push(`${dir}: ${(e as Error).message}`);
+      }
+    }
+  }
+  if (found.length === 0 && bad.length === 0) {
+    console.log(`no models under ${dirs.join(', ')}`);
+    return 0;
+  }
+  const rows = found.map(({ dir, meta: m }) => {
+    const d = m.dims;
+    const best = m.curve.find((c) => c.epoch === m.bestEpoch) ?? m.curve[m.curve.length - 1];
+    return [
+      dir,
+      familyOf(m),
+      `ρ ${m.rho}`,
+      `M=${d.numBs} N_T=${d.numTxAnt} K=${d.usersPerCell} J=${d.targetsPerCell}`,
+      `${m.scenario} (${m.scenarioHash.slice(0, 8)}${m.datasetHash ? `, data ${m.datasetHash.slice(0, 8)}` : ''})`,
+      `${m.trainSamples} samples · seed ${m.seed}`,
+      `${m.epochsDone} ep (best ${m.bestEpoch})${m.finished ? '' : ' unfinished'}`,
+      best ? `val R_c ${best.valRc.toFixed(2)} R_s ${best.valRs.toFixed(2)}` : '',
+      `${(m.trainingTimeS / 60).toFixed(0)} min ${m.backend}`,
+    ];
+  });
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i].length))) ?? [];
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  for (const b of bad) console.error(`unreadable: ${b}`);
+  return bad.length ? 1 : 0;
+}
+
+/** The package's version (stored with every trained model). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }

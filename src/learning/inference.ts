@@ -43,20 +43,59 @@ export function denseLayersFrom(json: ModelJson, weightData: ArrayBuffer): { lay
     arrays.set(s.name, { shape: s.shape, data: new Float32Array(weightData.slice(off, off + 4 * n)) });
     off += 4 * n;
   }
-  const topo = json.modelTopology as { config?: { layers?: Array<{ class_name: string; config: { name: string; alpha?: number } }> } };
+  const topo = json.modelTopology as {
+    class_name?: string;
+    config?: { layers?: Array<{ class_name: string; config: { name: string; alpha?: number; activation?: string; use_bias?: boolean } }> };
+  };
+  if (topo.class_name !== undefined && topo.class_name !== 'Sequential') {
+    throw new ModelLoadError(`the MLP loader reads Sequential models; this one is a ${topo.class_name}`);
+  }
   const layerDefs = topo.config?.layers ?? [];
   const layers: DenseLayer[] = [];
-  let leakyAlpha = 0.2;
-  for (const l of layerDefs) {
-    if (l.class_name === 'LeakyReLU' && l.config.alpha !== undefined) leakyAlpha = l.config.alpha;
+  let leakyAlpha: number | undefined;
+  for (const [i, l] of layerDefs.entries()) {
+    const where = `layer ${i} "${l.config.name}"`;
+    if (!MLP_LAYER_CLASSES.includes(l.class_name)) {
+      throw new ModelLoadError(`${where} is a ${l.class_name}, which the MLP loader does not implement (it reads ${MLP_LAYER_CLASSES.join(', ')})`);
+    }
+    if (l.class_name === 'LeakyReLU') {
+      const alpha = l.config.alpha ?? 0.3; // tfjs's default slope
+      if (leakyAlpha !== undefined && alpha !== leakyAlpha) throw new ModelLoadError(`${where}: LeakyReLU slopes differ between layers (${leakyAlpha}, ${alpha})`);
+      leakyAlpha = alpha;
+      if (layers.length === 0) throw new ModelLoadError(`${where}: a LeakyReLU before the first Dense layer`);
+    }
     if (l.class_name !== 'Dense') continue;
+    if ((l.config.activation ?? 'linear') !== 'linear') {
+      throw new ModelLoadError(`${where}: Dense activation "${l.config.activation}" is not implemented (the MLP loader applies LeakyReLU layers between linear Dense layers)`);
+    }
+    if (l.config.use_bias === false) throw new ModelLoadError(`${where}: a Dense layer without bias is not implemented`);
+    const prev = layerDefs[i - 1];
+    if (layers.length > 0 && prev?.class_name !== 'LeakyReLU' && layerDefs[i - 2]?.class_name !== 'LeakyReLU') {
+      throw new ModelLoadError(`${where}: two Dense layers without a LeakyReLU between them`);
+    }
     const kernel = arrays.get(`${l.config.name}/kernel`);
     const bias = arrays.get(`${l.config.name}/bias`);
     if (!kernel || !bias) throw new Error(`weights of layer ${l.config.name} are missing`);
     layers.push({ inDim: kernel.shape[0], outDim: kernel.shape[1], kernel: kernel.data, bias: bias.data });
   }
-  if (layers.length === 0) throw new Error('the model has no Dense layers');
-  return { layers, leakyAlpha };
+  if (layers.length === 0) throw new ModelLoadError('the model has no Dense layers');
+  const last = layerDefs[layerDefs.length - 1];
+  if (last.class_name !== 'Dense') throw new ModelLoadError(`the last layer "${last.config.name}" is a ${last.class_name}: the MLP loader expects a linear Dense output`);
+  for (let k = 1; k < layers.length; k++) {
+    if (layers[k].inDim !== layers[k - 1].outDim) throw new ModelLoadError(`Dense layer ${k} takes ${layers[k].inDim} inputs but layer ${k - 1} gives ${layers[k - 1].outDim}`);
+  }
+  return { layers, leakyAlpha: leakyAlpha ?? 0.2 };
+}
+
+/** The layer classes the MLP loader implements (anything else is refused, naming the layer). */
+export const MLP_LAYER_CLASSES: readonly string[] = ['Dense', 'LeakyReLU', 'Dropout'];
+
+/** A model file the loader cannot run faithfully; the message names the layer. */
+export class ModelLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
 }
 
 /** Runs one MLP; `tf` (an initialised backend) makes it fast, without it plain JS is used. */

@@ -42,6 +42,8 @@ export interface CurvePoint {
 export interface ModelMetadata {
   format: 'isac-twin/learned-beamformer';
   version: 1;
+  /** The model family (learning/families.ts); files written before families existed have only `method`. */
+  family?: string;
   method: 'vfl' | 'percell';
   rho: number;
   scenario: string;
@@ -68,6 +70,9 @@ export interface ModelMetadata {
   curve: CurvePoint[];
   createdAt: string;
   trainingTimeS: number;
+  /** Hash of the training data (scenario hash, seed, sample counts) and the package version that trained it. */
+  datasetHash?: string;
+  codeVersion?: string;
   bytesPerBsPerSample: { upload: number; download: number; paperComplexUnits: number };
 }
 

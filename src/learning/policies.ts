@@ -17,13 +17,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { CArray } from '../phy/complex.ts';
 import type { Topology } from '../phy/network.ts';
 import { registerPolicy } from '../policies/registry.ts';
-import type { CsiView, DistributedPolicy, PolicyDefinition } from '../policies/types.ts';
+import type { CsiView, DistributedPolicy } from '../policies/types.ts';
 import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
-import { MlpRunner, readDenseLayers } from './inference.ts';
+import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
+import { MLP_LAYER_CLASSES, MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -49,20 +49,13 @@ export function resolveModelDir(p: string): string {
 
 const fmtDims = (d: IsacDims) => `M=${d.numBs}, N_T=${d.numTxAnt}, N_R=${d.numRxAnt}, K=${d.usersPerCell}, J=${d.targetsPerCell}`;
 
-/** Why a model cannot run on this topology, or undefined. */
-export function modelProblem(method: 'vfl' | 'percell', modelPath: string, topo: Topology): string | undefined {
-  let meta: ModelMetadata;
-  try {
-    meta = readMetadata(resolveModelDir(modelPath));
-  } catch (e) {
-    return `${(e as Error).message}; train one with \`isac-twin train <scenario> --method ${method} --out ${modelPath}\``;
-  }
-  if (meta.method !== method) return `model ${modelPath} was trained with method ${meta.method}, not ${method}`;
+/** The dimension rule of paper 000's per-BS MLPs: exactly the trained network, one BS per user, K per BS. */
+function mlpProblem(family: string, meta: ModelMetadata, modelPath: string, topo: Topology): string | undefined {
   if (topo.kind !== 'multicell' || topo.userAps.some((a) => a.length !== 1)) {
-    return `${method} models are per-cell MLPs of paper 000: they need a multicell network with one BS per user (this one is ${topo.kind})`;
+    return `${family} models are per-cell MLPs of paper 000: they need a multicell network with one BS per user (this one is ${topo.kind})`;
   }
   if (topo.dynamicAssociation) {
-    return `${method} models need K users per BS throughout: set association.handover.enabled to false`;
+    return `${family} models need K users per BS throughout: set association.handover.enabled to false`;
   }
   let dims: IsacDims;
   try {
@@ -72,9 +65,14 @@ export function modelProblem(method: 'vfl' | 'percell', modelPath: string, topo:
   }
   const a = meta.dims;
   if (a.numBs !== dims.numBs || a.numTxAnt !== dims.numTxAnt || a.numRxAnt !== dims.numRxAnt || a.usersPerCell !== dims.usersPerCell || a.targetsPerCell !== dims.targetsPerCell) {
-    return `model ${modelPath} was trained for ${fmtDims(a)} but this scenario has ${fmtDims(dims)}: train a model for it with \`isac-twin train <scenario> --method ${method}\``;
+    return `model ${modelPath} was trained for ${fmtDims(a)} but this scenario has ${fmtDims(dims)}: an MLP runs only at its trained dimensions; train a model for it with \`isac-twin train <scenario> --family ${family}\``;
   }
   return undefined;
+}
+
+/** Why a model cannot run on this topology, or undefined (the family's check, through the registry). */
+export function modelProblem(family: 'vfl' | 'percell', modelPath: string, topo: Topology): string | undefined {
+  return learnedPolicies.get(family)!.requires!(topo, { model: modelPath });
 }
 
 /** A learned distributed policy with shared echoes. */
@@ -85,11 +83,15 @@ export interface LearnedPolicy extends DistributedPolicy {
   readonly runners: MlpRunner[];
 }
 
-export function createLearnedPolicy(method: 'vfl' | 'percell', modelPath: string, topo: Topology, tf: Tf | undefined = inferenceTf): LearnedPolicy {
-  const problem = modelProblem(method, modelPath, topo);
+/** A learned policy of the vfl or percell family from a model directory (checked like the policy spec). */
+export function createLearnedPolicy(family: 'vfl' | 'percell', modelPath: string, topo: Topology, tf: Tf | undefined = inferenceTf): LearnedPolicy {
+  const problem = modelProblem(family, modelPath, topo);
   if (problem) throw new Error(problem);
   const dir = resolveModelDir(modelPath);
-  const meta = readMetadata(dir);
+  return mlpPolicy(family, dir, readMetadata(dir), topo, tf);
+}
+
+function mlpPolicy(method: string, dir: string, meta: ModelMetadata, topo: Topology, tf: Tf | undefined): LearnedPolicy {
   const d = meta.dims;
   const local = meta.localFeatures === 'own-cell';
   const runners = topo.servedUsers.map((_, m) => {
@@ -131,14 +133,25 @@ export function createLearnedPolicy(method: 'vfl' | 'percell', modelPath: string
   };
 }
 
-const definition = (method: 'vfl' | 'percell', summary: string): PolicyDefinition =>
-  ({
-    name: method,
-    summary,
-    params: z.strictObject({ model: z.string().min(1).default(DEFAULT_MODELS[method]).describe('model directory (models/<name>)') }),
-    requires: (topo: Topology, p: { model: string }) => modelProblem(method, p.model, topo),
-    create: (p: { model: string }, topo: Topology) => createLearnedPolicy(method, p.model, topo),
-  }) as unknown as PolicyDefinition;
+/** Paper 000's per-BS MLPs: each BS runs its own network on its own CSI (and shared echoes). */
+const mlpFamily = (name: 'vfl' | 'percell', summary: string): ModelFamily => ({
+  name,
+  summary,
+  scope: 'distributed',
+  layerClasses: MLP_LAYER_CLASSES,
+  dimensionRule: 'exactly its trained M, N_T, N_R, K and J; a multicell network with a fixed association',
+  defaultModel: DEFAULT_MODELS[name],
+  problem: (meta, modelPath, topo) => mlpProblem(name, meta, modelPath, topo),
+  createPolicy: (dir, meta, topo, tf) => mlpPolicy(name, dir, meta, topo, tf),
+});
 
-registerPolicy(definition('vfl', 'each BS runs its VFL-trained MLP on its own stale CSI (paper 000); param model: models/<name>'));
-registerPolicy(definition('percell', 'each BS runs its per-cell-trained MLP on its own cell’s CSI (per-cell DL baseline)'));
+/** The model families this package ships (a fresh registry: pass it where families are needed). */
+export function builtinFamilies(): FamilyRegistry {
+  return new FamilyRegistry()
+    .register(mlpFamily('vfl', 'each BS runs its VFL-trained MLP on its own stale CSI (paper 000); param model: models/<name>'))
+    .register(mlpFamily('percell', 'each BS runs its per-cell-trained MLP on its own cell’s CSI (per-cell DL baseline)'));
+}
+
+/** The learned policies, one per family of the built-in registry; importing this module registers them. */
+const learnedPolicies = new Map(builtinFamilies().list().map((f) => [f.name, familyPolicy(f, { resolveModelDir, inferenceTf: () => inferenceTf })]));
+for (const def of learnedPolicies.values()) registerPolicy(def);

@@ -52,6 +52,9 @@ export interface TrainOptions {
   backend: string;
   scenario: string;
   scenarioHash: string;
+  /** Hash of the training data and the package version (stored in the metadata). */
+  datasetHash?: string;
+  codeVersion?: string;
   onBatch?: (p: TrainProgress) => void;
   onEpoch?: (p: CurvePoint, meta: ModelMetadata) => void;
   /** Polled between batches; true stops after checkpointing the last full epoch. */
@@ -177,6 +180,7 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
   let meta: ModelMetadata = {
     format: 'isac-twin/learned-beamformer',
     version: 1,
+    family: opts.method,
     method: opts.method,
     rho: opts.rho,
     scenario: opts.scenario,
@@ -202,6 +206,8 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
     curve: [],
     createdAt: new Date().toISOString(),
     trainingTimeS: 0,
+    ...(opts.datasetHash ? { datasetHash: opts.datasetHash } : {}),
+    ...(opts.codeVersion ? { codeVersion: opts.codeVersion } : {}),
     bytesPerBsPerSample: { ...(local ? { upload: 0, download: 0 } : bytes), paperComplexUnits: paperUnitsPerSample(d) },
   };
 

@@ -82,6 +82,22 @@ test('train: a small run writes a loadable model; a failure is one error line an
   const bad = cli(...args.slice(0, -1), other);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr.trim(), /^error: training failed: .*checkpoint is for percell ρ=0\.5; remove it or choose another --out$/);
+  // A finished model is never overwritten without --force (exit 2, files untouched); --force replaces it.
+  const before = readFileSync(path.join(out, 'bs0', 'weights.bin'));
+  const again = cli(...args.map((a) => (a === '--method' ? '--family' : a)));
+  assert.equal(again.status, 2, again.stdout);
+  assert.match(again.stderr.trim(), /^error: .*tiny-model already holds a trained model; choose another --out, or add --force to replace it$/);
+  assert.ok(readFileSync(path.join(out, 'bs0', 'weights.bin')).equals(before), 'the model is untouched');
+  const forced = cli(...args, '--force', '--seed', '9');
+  assert.equal(forced.status, 0, forced.stderr);
+  const meta2 = JSON.parse(readFileSync(path.join(out, 'metadata.json'), 'utf8')) as { seed: number; family: string; datasetHash: string; codeVersion: string };
+  assert.equal([meta2.seed, meta2.family], [9, 'vfl']);
+  assert.match(meta2.datasetHash, /^[0-9a-f]{16}$/);
+  assert.ok(meta2.codeVersion.length > 0);
+  // `models list` names it with its family and dims.
+  const list = cli('models', 'list', out);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /tiny-model\s+vfl\s+ρ 0\.5\s+M=3 N_T=12 K=2 J=1\s+default .*270 samples · seed 9\s+2 ep/);
 });
 
 test('SIGINT during a paced run: exit 130, run row interrupted, logged slots intact', async () => {

@@ -239,9 +239,9 @@ targets: { perCell: 2 }
 `);
     assert.is(
       modelProblem('vfl', dir, other.topology),
-      `model ${dir} was trained for M=3, N_T=4, N_R=4, K=2, J=2 but this scenario has M=3, N_T=8, N_R=8, K=2, J=2: train a model for it with \`isac-twin train <scenario> --method vfl\``,
+      `model ${dir} was trained for M=3, N_T=4, N_R=4, K=2, J=2 but this scenario has M=3, N_T=8, N_R=8, K=2, J=2: an MLP runs only at its trained dimensions; train a model for it with \`isac-twin train <scenario> --family vfl\``,
     );
-    assert.match(modelProblem('percell', dir, tiny.topology) ?? '', 'was trained with method vfl, not percell');
+    assert.match(modelProblem('percell', dir, tiny.topology) ?? '', 'is of family vfl, not percell');
     const policy = createLearnedPolicy('vfl', dir, tiny.topology);
     assert.is(policy.scope, 'distributed');
     // in the twin: BSs learn other cells' target angles over the backhaul only for learned policies
