@@ -23,6 +23,7 @@ const GROUPS: Array<{ name: string; file: string; fn: string }> = [
   { name: 'vfl', file: './vfl.ts', fn: 'benchVfl' },
   { name: 'analysis', file: './analysis.ts', fn: 'benchAnalysis' },
   { name: 'dashboard', file: './dashboard.ts', fn: 'benchDashboard' },
+  { name: 'learning-conv', file: './learning-conv.ts', fn: 'benchConv' },
   { name: 'learning-graph', file: './learning-graph.ts', fn: 'benchGraph' },
   { name: 'learning-parallel', file: './learning-parallel.ts', fn: 'benchParallel' },
 ];
