@@ -2,11 +2,11 @@
  * Evaluation and records: every slot is measured on the TRUE channel with the beams in force (and
  * each shadow's), and reported as one SlotRecord. Also the main-beam finder of the map.
  */
-import { absInnerH2, czeros, norm2, type CArray } from '../phy/complex.ts';
+import { czeros, norm2, type CArray } from '../phy/complex.ts';
 import type { ChannelState } from '../phy/channel.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import type { Topology } from '../phy/network.ts';
-import { emptySlotMetrics, evaluateInto, type SensingChannels, type SlotMetrics } from '../metrics/isac.ts';
+import { beamEnergy, emptySlotMetrics, evaluateInto, type SensingChannels, type SlotMetrics } from '../metrics/isac.ts';
 import type { CsiView } from '../policies/types.ts';
 import type { InForce, Shadow } from './decisions.ts';
 import type { ShadowMetrics, SlotRecord } from './events.ts';
@@ -30,10 +30,7 @@ export class BeamFinder {
   }
 
   private gain(i: number, W: CArray, rows: number): number {
-    const nt = this.topo.numTxAnt;
-    let g = 0;
-    for (let k = 0; k < rows; k++) g += absInnerH2(this.table, i * nt, W, k * nt, nt);
-    return g;
+    return beamEnergy(this.table, i * this.topo.numTxAnt, W, rows, this.topo.numTxAnt);
   }
 
   /** Azimuth (deg from east, in [0, 360)) of the main beam of W; NaN when W is zero. */
