@@ -233,10 +233,27 @@ export function commSinrInto(out: Float64Array, topo: Topology, H: CArray, W: Be
       const rows = streams[m];
       for (let k = 0; k < rows.length; k++, r++) {
         if (!live[r]) continue;
-        // h_{m,u}ᴴ w_{m,k} (innerH, inlined)
+        // h_{m,u}ᴴ w_{m,k} (innerH, inlined; two antennas per step, accumulated in the same order)
         let re = 0;
         let im = 0;
-        for (let i = hOff, j = 2 * k * nt, end = hOff + 2 * nt; i < end; i += 2, j += 2) {
+        let i = hOff;
+        let j = 2 * k * nt;
+        const end = hOff + 2 * nt;
+        for (; i + 2 < end; i += 4, j += 4) {
+          const ar = H[i];
+          const ai = H[i + 1];
+          const br = Wm[j];
+          const bi = Wm[j + 1];
+          const cr = H[i + 2];
+          const ci = H[i + 3];
+          const dr = Wm[j + 2];
+          const di = Wm[j + 3];
+          re += ar * br + ai * bi;
+          im += ar * bi - ai * br;
+          re += cr * dr + ci * di;
+          im += cr * di - ci * dr;
+        }
+        if (i < end) {
           const ar = H[i];
           const ai = H[i + 1];
           const br = Wm[j];

@@ -85,6 +85,8 @@ const localMmse: PolicyDefinition = {
   create: (p) => ({
     name: 'local-mmse',
     scope: 'distributed',
+    // Its sensing row follows the echo estimates; without one it depends on the CSI alone.
+    ...((p as { sensingShare: number }).sensingShare === 0 ? { dependsOn: 'csi' as const } : {}),
     decide(m, view, { topo }) {
       const full = jtLocalMmse(problemOf(topo, view, m))[m];
       return withSensingRow(topo, m, view, rowsOf(topo, m, full), (p as { sensingShare: number }).sensingShare);

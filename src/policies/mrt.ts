@@ -14,6 +14,7 @@ export const mrt: PolicyDefinition = {
   create: (): DistributedPolicy => ({
     name: 'mrt',
     scope: 'distributed',
+    dependsOn: 'csi',
     decide(m, view, { topo }) {
       requireRow(view, m, 'mrt');
       const nt = topo.numTxAnt;

@@ -109,6 +109,12 @@ export interface DistributedPolicy {
    * backhaul (learned policies, paper 000).
    */
   readonly needsSharedEchoes?: boolean;
+  /**
+   * 'csi': the beams are a function of the AP's own CSI row and the association alone (no
+   * randomness, slot or echo estimates), so the twin does not recompute them while neither has
+   * changed — the beams in force are the ones this decision would give.
+   */
+  readonly dependsOn?: 'csi';
   /** W_bs, `[numServed_bs, numTxAnt]` complex, meeting the power budget of BS bs. */
   decide(bs: number, view: CsiView, ctx: DecisionContext): CArray;
 }

@@ -70,6 +70,7 @@ function zfPolicy(name: 'zf' | 'imt', nulledOf: (topo: Topology, m: number) => A
   return {
     name,
     scope: 'distributed',
+    dependsOn: 'csi',
     decide(m: number, view: CsiView, { topo }) {
       requireRow(view, m, name);
       const serve = topo.servedUsers[m];

@@ -221,7 +221,9 @@ export const timingSchema = z.strictObject({
     .prefault({}),
   decision: z
     .strictObject({
-      periodSlots: count().default(1).describe('a decision is started every this many slots (when idle)'),
+      periodSlots: count()
+        .default(1)
+        .describe('a decision is started every this many slots (when idle); policies whose beams depend on the CSI alone (mrt, zf, imt, local-mmse) are not recomputed while an AP’s CSI and association are unchanged'),
       latency: z
         .enum(['none', 'fixed', 'measured'])
         .default('none')

@@ -174,6 +174,12 @@ export class Decisions {
     for (let m = 0; m < this.topo.numBs; m++) {
       const view = this.d.apViews[m];
       if (!view.known[m] || t < this.busyUntilUs[m]) continue;
+      // The same inputs give the same beams: a CSI-only policy is not recomputed until the AP's
+      // CSI or the association changes (the beams in force stay, with their decision slot).
+      if (policy.dependsOn === 'csi') {
+        const f = this.inForce[m];
+        if (f.policy === policy.name && !f.fallback && f.csiSlot === view.measuredSlot[m] && f.streams === this.topo.apStreams[m]) continue;
+      }
       const ctx = this.context(slot, this.d.rng.policy, this.previous[m]);
       const { value: W, ms } = this.timed(() => policy.decide(m, view, ctx));
       this.previous[m][m] = W;
