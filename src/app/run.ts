@@ -212,8 +212,11 @@ export async function runScenario(loaded: LoadedScenario, opts: RunOptions, cont
       if (control.speed) {
         const dueMs = pace.wallMs + ((twin.slotsCompleted - pace.slots) * twin.slotUs) / 1000 / control.speed;
         const aheadMs = dueMs - performance.now();
-        // Sleep in short steps so q, p and +/− are seen promptly.
+        // Sleep in short steps so q, p and +/− are seen promptly; a run behind its pace still
+        // gives the event loop a turn after every slice (≈ 30–50 ms), or keys and signals would
+        // wait for the end of the run (flush's await resolves as a microtask, not a turn).
         if (aheadMs > 1) await sleep(Math.min(aheadMs, 100));
+        else await new Promise<void>((r) => setImmediate(r));
       } else {
         await new Promise<void>((r) => setImmediate(r));
       }

@@ -106,6 +106,23 @@ test('an interrupted run is marked interrupted and keeps every slot it logged', 
   assert.equal(n, { n: 100, last: 99 });
 });
 
+test('a paced run behind its pace still hears a stop within a turn of the event loop (timers, keys, signals)', async () => {
+  // Pace 1000× (1000 simulated slots per wall-clock ms): no machine keeps up, so the run never sleeps.
+  const control = new RunControl(1000);
+  const loaded = scenario(YAML.replace(/durationSlots: \d+/, 'durationSlots: 100000'));
+  let stoppedAt = NaN;
+  const t0 = performance.now();
+  setTimeout(() => {
+    stoppedAt = performance.now() - t0;
+    control.stop();
+  }, 200);
+  const s = await runScenario(loaded, { dbPath: '', packageVersion: 'test', log: false, measureCompute: false }, control);
+  const endedAt = performance.now() - t0;
+  assert.equal(s.status, 'interrupted', 'the timer fired before the run ended');
+  assert.ok(s.slots < 100000, `stopped after ${s.slots} slots`);
+  assert.ok(endedAt - stoppedAt < 1000, `the run ended ${Math.round(endedAt - stoppedAt)} ms after the stop`);
+});
+
 test('a NaN is reported where it arises: the run fails with the message, nothing invalid is written', async () => {
   registerPolicy({
     name: 'nan-after-50',
