@@ -14,30 +14,17 @@ import { pathToFileURL } from 'node:url';
 import type { LayersModel, Scalar, SymbolicTensor, Tensor } from '@tensorflow/tfjs';
 import { backendName, initBackend, type BackendName, type Tf } from '../src/learning/backend.ts';
 import { convKernelsActive, registerConvKernels, unregisterConvKernels } from '../src/learning/layers/conv.ts';
+import { median, timeMs } from './util.ts';
+import type { BenchRow } from './index.ts';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  ratio?: number;
-}
+/** One row of `npm run bench` (bench/index.ts). */
+export type BenchResult = BenchRow;
 
 const USERS = 6; // N + 1
 const ANTENNAS = 16; // M
 const BATCH = 500;
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
-function timeMs(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-}
 
 /** The F3 U-Net reading of the paper-001 notes; `seed` fixes the initial weights. */
 export function paperUnet(tf: Tf, filter = 3, seed = 1): LayersModel {

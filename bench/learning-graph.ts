@@ -18,15 +18,11 @@ import { FusedAdam } from '../src/learning/adam.ts';
 import { backendName, initBackend, type BackendName } from '../src/learning/backend.ts';
 import { fastGradientsActive, registerFastGradients, unregisterFastGradients } from '../src/learning/fast-gradients.ts';
 import { coherentGainLoss, gnnTrainStep, HeteroEdgeGnn } from '../src/learning/layers/graph.ts';
+import { median, timeMs } from './util.ts';
+import type { BenchRow } from './index.ts';
 
-/** One row of `npm run bench` (same shape as bench/index.ts's BenchRow). */
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  ratio?: number;
-}
+/** One row of `npm run bench` (bench/index.ts). */
+export type BenchResult = BenchRow;
 
 const M = 5;
 const U = 2;
@@ -34,17 +30,7 @@ const NT = 8;
 const BATCH = 256;
 const HIDDEN = [256, 256, 256, 256];
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
-function timeMs(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-}
 
 export async function benchGraph(options: { quick?: boolean } = {}): Promise<BenchResult[]> {
   const repeats = options.quick ? { warmup: 2, steps: 4 } : { warmup: 3, steps: 10 };

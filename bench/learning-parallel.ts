@@ -16,14 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TrainPool, type TrainJob } from '../src/learning/parallel.ts';
+import type { BenchRow } from './index.ts';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  ratio?: number;
-}
+/** One row of `npm run bench` (bench/index.ts). */
+export type BenchResult = BenchRow;
 
 const BATCH = 128;
 const PYTHON = '/usr/bin/python3';

@@ -25,15 +25,11 @@ import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import { backendName, initBackend, type BackendName } from '../src/learning/backend.ts';
 import { fastGradientsActive, registerFastGradients, unregisterFastGradients } from '../src/learning/fast-gradients.ts';
 import { createMlp, createMlpTrainer } from '../src/learning/mlp.ts';
+import { median, timeMs } from './util.ts';
+import type { BenchRow } from './index.ts';
 
-/** One row of `npm run bench` (bench/index.ts): `ratio` ≥ 1 when `target` is met. */
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  ratio?: number;
-}
+/** One row of `npm run bench` (bench/index.ts). */
+export type BenchResult = BenchRow;
 
 const NUM_TX_ANT = 12; // N_T
 const NUM_BS = 3; // M
@@ -43,18 +39,7 @@ const OUTPUT_DIM = NUM_TX_ANT * NUM_USERS * 2; // 48
 const HIDDEN_DIMS = [512, 512, 512, 512];
 const BATCH = 128;
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
-/** Wall time of `fn` in ms. The wasm and cpu backends run kernels synchronously. */
-function timeMs(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-}
 
 /** `quick` (used by `npm run bench -- --quick`) halves the repeats. */
 export async function benchTrainStep(options: { quick?: boolean } = {}): Promise<BenchResult[]> {

@@ -7,6 +7,18 @@ import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { SlotRecord, TwinEvent } from '../src/sim/events.ts';
 import { Twin } from '../src/sim/twin.ts';
 
+/** max |got − want| / max |want| (max |got − want| when want is all zero); sizes must agree. */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  assert.is(got.length, want.length, 'sizes');
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num = Math.max(num, Math.abs(got[i] - want[i]));
+    den = Math.max(den, Math.abs(want[i]));
+  }
+  return den === 0 ? num : num / den;
+}
+
 /** |a − b| ≤ tol·max(1, |b|). */
 export function close(actual: number, expected: number, tol = 1e-9, what = ''): void {
   const ok = Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected));

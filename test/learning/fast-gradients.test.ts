@@ -11,6 +11,7 @@ import {
 } from '../../src/learning/fast-gradients.ts';
 import { createMlp, createMlpTrainer, dropoutMask } from '../../src/learning/mlp.ts';
 import { streamFor, type Rng } from '../../src/phy/random.ts';
+import { relativeError } from '../helpers.ts';
 
 const Fast = suite('learning/fast-gradients');
 
@@ -156,17 +157,6 @@ function naiveProduct(p: Problem, a: Float32Array, b: Float32Array): Float64Arra
   return c;
 }
 
-/** max |got − want| / max |want|. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.is(got.length, want.length, 'gradient sizes');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    num = Math.max(num, Math.abs(got[i] - want[i]));
-    den = Math.max(den, Math.abs(want[i]));
-  }
-  return den === 0 ? num : num / den;
-}
 
 function normals(rng: Rng, size: number, scale = 1): Float32Array {
   const out = new Float32Array(size);

@@ -20,6 +20,7 @@ import {
   type EdgeGnnLayerConfig,
 } from '../../src/learning/layers/graph.ts';
 import { streamFor, type Rng } from '../../src/phy/random.ts';
+import { relativeError } from '../helpers.ts';
 
 const G = suite('learning/graph');
 
@@ -171,17 +172,6 @@ function weightsOf(model: HeteroEdgeGnn): Weights {
   return out;
 }
 
-/** max |got − want| / max |want|. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.is(got.length, want.length, 'sizes');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    num = Math.max(num, Math.abs(got[i] - want[i]));
-    den = Math.max(den, Math.abs(want[i]));
-  }
-  return den === 0 ? num : num / den;
-}
 
 const TINY: EdgeGnnConfig = { numTxAntennas: 2, hiddenDims: [5, 4], seed: 3 };
 
