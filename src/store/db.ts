@@ -1,18 +1,58 @@
 /**
  * The one module that opens SQLite databases for reading and small writes (the run writer thread,
- * writer-worker.mjs, has its own connection). Built on `better-sqlite3`, which is synchronous;
- * the functions keep a promise-returning shape so that callers read the same whichever driver is
- * underneath, and errors arrive as rejections. Parameters: booleans bind as 0/1 and undefined as
- * NULL (better-sqlite3 itself refuses both).
+ * writer-worker.mjs, has its own connection). Built on `better-sqlite3`, which is synchronous, and
+ * so is this API: `openDbSync` returns the connection, the helpers return rows, errors are thrown.
+ * Parameters: booleans bind as 0/1 and undefined as NULL (better-sqlite3 itself refuses both).
+ *
+ * The promise-returning functions below (`openDb`, `exec`, `run`, `all`, `get`, `closeDb`) are what
+ * is left of the node-sqlite3 driver this module used to wrap (callback API; better-sqlite3 replaced
+ * it in b9f5eb5). They are thin deprecated shims over the synchronous API, kept only until
+ * src/analysis/run-db.ts, src/analysis/reader.ts and src/dashboard/db-source.ts call the synchronous
+ * functions (issue 16); then delete them.
  */
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
 
-export function openDb(file: string, mode: 'create' | 'readwrite' | 'readonly' = 'create'): Promise<Db> {
-  return attempt(() => new Database(file, { readonly: mode === 'readonly', fileMustExist: mode !== 'create' }));
+/** Opens `file`: `create` makes it if missing; `readwrite` and `readonly` require it to exist. */
+export function openDbSync(file: string, mode: 'create' | 'readwrite' | 'readonly' = 'create'): Db {
+  return new Database(file, { readonly: mode === 'readonly', fileMustExist: mode !== 'create' });
 }
+
+/** SQL parameters as better-sqlite3 binds them. */
+export function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+export function execSync(db: Db, sql: string): void {
+  db.exec(sql);
+}
+
+export function runSync(db: Db, sql: string, params: readonly unknown[] = []): { lastID: number; changes: number } {
+  const r = db.prepare(sql).run(bindable(params));
+  return { lastID: Number(r.lastInsertRowid), changes: r.changes };
+}
+
+export function allSync<T = Record<string, unknown>>(db: Db, sql: string, params: readonly unknown[] = []): T[] {
+  return db.prepare(sql).all(bindable(params)) as T[];
+}
+
+export function getSync<T = Record<string, unknown>>(db: Db, sql: string, params: readonly unknown[] = []): T | undefined {
+  return db.prepare(sql).get(bindable(params)) as T | undefined;
+}
+
+/** Rows of one query on a database opened read-only for it (and closed again, whatever happens). */
+export function queryFile<T = Record<string, unknown>>(file: string, sql: string, params: readonly unknown[] = []): T[] {
+  const db = openDbSync(file, 'readonly');
+  try {
+    return allSync<T>(db, sql, params);
+  } finally {
+    db.close();
+  }
+}
+
+// ------------------------------------------------------------------ deprecated promise shims
 
 /** `fn()` as a promise: its value, or its exception as a rejection. */
 function attempt<T>(fn: () => T): Promise<T> {
@@ -23,32 +63,32 @@ function attempt<T>(fn: () => T): Promise<T> {
   }
 }
 
-/** SQL parameters as better-sqlite3 binds them. */
-export function bindable(params: readonly unknown[]): unknown[] {
-  return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+/** @deprecated use openDbSync (left from the node-sqlite3 wrapper; see the module comment). */
+export function openDb(file: string, mode: 'create' | 'readwrite' | 'readonly' = 'create'): Promise<Db> {
+  return attempt(() => openDbSync(file, mode));
 }
 
+/** @deprecated use execSync. */
 export function exec(db: Db, sql: string): Promise<void> {
-  return attempt(() => {
-    db.exec(sql);
-  });
+  return attempt(() => execSync(db, sql));
 }
 
+/** @deprecated use runSync. */
 export function run(db: Db, sql: string, params: unknown[] = []): Promise<{ lastID: number; changes: number }> {
-  return attempt(() => {
-    const r = db.prepare(sql).run(bindable(params));
-    return { lastID: Number(r.lastInsertRowid), changes: r.changes };
-  });
+  return attempt(() => runSync(db, sql, params));
 }
 
+/** @deprecated use allSync. */
 export function all<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
-  return attempt(() => db.prepare(sql).all(bindable(params)) as T[]);
+  return attempt(() => allSync<T>(db, sql, params));
 }
 
+/** @deprecated use getSync. */
 export function get<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T | undefined> {
-  return attempt(() => db.prepare(sql).get(bindable(params)) as T | undefined);
+  return attempt(() => getSync<T>(db, sql, params));
 }
 
+/** @deprecated use db.close(). */
 export function closeDb(db: Db): Promise<void> {
   return attempt(() => {
     db.close();

@@ -15,7 +15,6 @@ import { dbToLinear, radarOnlyDesign } from '../../src/policies/localization.ts'
 import { hermitianOuter } from '../../src/solvers/sdp/index.ts';
 import {
   checkConstraints,
-  designCrlb,
   dirichletWeight,
   patternError,
   patternModel,
@@ -25,6 +24,7 @@ import {
 } from '../../src/solvers/crlb-design.ts';
 import { loadScenario } from '../../src/scenario/validate.ts';
 import { close, testRng } from '../helpers.ts';
+import { crlbByHand } from './by-hand.ts';
 
 const PAPER = 'scenarios/localization.yaml';
 const paper = loadScenario(readFileSync(PAPER, 'utf8'), PAPER);
@@ -52,9 +52,11 @@ test('paper instance (M = 2, K = 4, N_t = 16, Γ = 20 dB, P = 30 dBm): rank one,
   assert.is(r.rankOneRatios.length, 8);
   for (const ratio of r.rankOneRatios) assert.ok(ratio >= 1 - 1e-6, `λ₁/tr = ${ratio} (Theorem 1: N_t = 16 > MK = 8)`);
   assertFeasible(r, inst, G20, 'crlb-sdp');
+  // The CRLB the design reports is that of its beams, computed here by hand (g_m, J, J⁻¹).
+  const byHand = inst.targets.reduce((sum, t) => sum + crlbByHand(r.W!, inst.topo.numTxAnt, t.steering, t.weights).sumM2, 0);
+  close(r.crlbM2, byHand, 1e-9, 'reported CRLB vs the beams\' CRLB by hand');
   // Tight relaxation: the rank-one beams reach the relaxed optimum.
   close(r.crlbM2, r.relaxedObjective, 1e-6, 'CRLB of the beams vs the relaxation');
-  close(r.crlbM2, designCrlb(inst, r.W!), 1e-12);
   // Bounds: radar-only (no SINR constraint) is a lower bound.
   assert.ok(radarOnlyDesign(inst).crlbM2 <= r.crlbM2);
 });
@@ -80,7 +82,16 @@ test('beampattern baseline: feasible, full power, its main lobe on the target; n
   assertFeasible(bp, inst, gamma, 'beampattern');
   const c = checkConstraints(inst, bp.W!, gamma);
   close(c.maxPowerRatio, 1, 1e-6, 'the beampattern design uses the whole budget (α would vanish otherwise)');
-  close(bp.objective, patternError(inst, bp.W!, 10, 0.5), 1e-5, 'matching error of the beams vs the SDP optimum');
+  // This drop's F̃ are not rank one (randomisation): the beams' matching error is bounded below by the
+  // SDP's own optimum (an independent number, the solver's primal objective) and stays near it.
+  assert.is(bp.extraction, 'randomization');
+  const err = patternError(inst, bp.W!, 10, 0.5);
+  assert.ok(err >= bp.relaxedObjective * (1 - 1e-6) && err <= bp.relaxedObjective * 1.05, `matching error ${err} vs SDP optimum ${bp.relaxedObjective}`);
+  // Where the relaxation is tight (drop 1: rank one), the beams reach the SDP optimum.
+  const inst1 = dropInstance(drawDrop(small, 1), 30);
+  const tight = solveDesign(inst1, { objective: { kind: 'beampattern', mainLobeDeg: 10, gridDeg: 0.5 }, sinrMin: gamma, sdp: SDP, randomizationSamples: 0 });
+  assert.is(tight.extraction, 'eigenvector');
+  close(patternError(inst1, tight.W!, 10, 0.5), tight.relaxedObjective, 1e-6, 'matching error of rank-one beams vs the SDP optimum');
   const cr = solveDesign(inst, { objective: { kind: 'crlb' }, sinrMin: gamma, sdp: SDP, randn: testRng('cr').normal.bind(testRng('cr')) });
   assertFeasible(cr, inst, gamma, 'crlb-sdp');
   assert.ok(cr.crlbM2 <= bp.crlbM2 * (1 + 1e-6), `crlb-sdp ${cr.crlbM2} vs beampattern ${bp.crlbM2}`);

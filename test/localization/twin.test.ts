@@ -9,15 +9,14 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { all as allRows, closeDb, openDb } from '../../src/store/db.ts';
+import { queryFile } from '../../src/store/db.ts';
 import { runScenario } from '../../src/app/run.ts';
 import { takeSnapshot } from '../../src/app/snapshot.ts';
-import { crlbOfBeams } from '../../src/metrics/localization.ts';
-import { steeringTowards } from '../../src/phy/localization.ts';
 import { ScenarioError } from '../../src/scenario/load.ts';
 import type { SlotRecord, TwinEvent } from '../../src/sim/events.ts';
 import { Twin } from '../../src/sim/twin.ts';
 import { close, record, scenario } from '../helpers.ts';
+import { crlbByHand } from './by-hand.ts';
 
 /** Paper 003's geometry, N_t = 8, K = 2 per cell, a design every 20 slots. */
 const SMALL = `
@@ -53,14 +52,7 @@ localization:
   estimate: { periodSlots: 1, delayMs: 1, gateM: 1 }
 `;
 
-const all = async <T>(file: string, sql: string): Promise<T[]> => {
-  const db = await openDb(file, 'readonly');
-  try {
-    return await allRows<T>(db, sql);
-  } finally {
-    await closeDb(db);
-  }
-};
+const all = <T = Record<string, unknown>>(file: string, sql: string): T[] => queryFile<T>(file, sql);
 
 test('a run writes loc_slots rows and solve events; same seed → the same CRLB rows', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'loc-'));
@@ -70,9 +62,9 @@ test('a run writes loc_slots rows and solve events; same seed → the same CRLB 
       const dbPath = path.join(dir, `${name}.sqlite`);
       const s = await runScenario(scenario(SMALL), { dbPath, packageVersion: 'test', measureCompute: false });
       assert.is(s.status, 'completed');
-      rows.push(await all(dbPath, 'SELECT slot, target, crlb_m2, rmse_bound_m, x_est_m, y_est_m, est_slot, policy, solver_status, solver_iterations, rank_one_ratio, infeasible, decided_slot FROM loc_slots ORDER BY slot'));
+      rows.push(all(dbPath, 'SELECT slot, target, crlb_m2, rmse_bound_m, x_est_m, y_est_m, est_slot, policy, solver_status, solver_iterations, rank_one_ratio, infeasible, decided_slot FROM loc_slots ORDER BY slot'));
       if (name === 'a') {
-        const solves = await all<{ detail: string }>(dbPath, "SELECT detail FROM events WHERE kind = 'solve' ORDER BY slot");
+        const solves = all<{ detail: string }>(dbPath, "SELECT detail FROM events WHERE kind = 'solve' ORDER BY slot");
         assert.is(solves.length, 2, 'designs at slots 20 and 40 (the CU has all CSI from slot 4)');
         for (const e of solves) {
           const d = JSON.parse(e.detail) as { status: string; rankOneRatio: number; iterations: number };
@@ -102,12 +94,24 @@ test('the logged CRLB is that of the beams in force on the true geometry and ε'
   const { twin, records } = record(SMALL, 30);
   const last = records[29].loc!;
   const truth = twin.truth.loc!;
-  const { bsPosM, broadsideRad, numTxAnt } = twin.topo;
-  const a = steeringTowards(bsPosM, broadsideRad, numTxAnt, truth.posM[0], truth.posM[1]);
-  const c = crlbOfBeams(twin.beamsInForce(), numTxAnt, a, truth.weights[0]);
-  assert.ok(Number.isFinite(last.crlbM2[0]));
-  close(last.crlbM2[0], c.sumM2, 1e-12);
-  close(last.crlbXM2[0] + last.crlbYM2[0], last.crlbM2[0], 1e-12);
+  const { bsPosM, broadsideRad, numTxAnt, numBs } = twin.topo;
+  // The steering toward the true target position, by hand: a_n = e^{jπ n sin θ_m}, θ_m from the
+  // array broadside (180° here) to the target, seen from BS m.
+  const a = new Float64Array(2 * numBs * numTxAnt);
+  for (let m = 0; m < numBs; m++) {
+    const theta = Math.atan2(truth.posM[1] - bsPosM[2 * m + 1], truth.posM[0] - bsPosM[2 * m]) - broadsideRad;
+    for (let n = 0; n < numTxAnt; n++) {
+      a[2 * (m * numTxAnt + n)] = Math.cos(Math.PI * n * Math.sin(theta));
+      a[2 * (m * numTxAnt + n) + 1] = Math.sin(Math.PI * n * Math.sin(theta));
+    }
+  }
+  const c = crlbByHand(twin.beamsInForce(), numTxAnt, a, truth.weights[0]);
+  assert.ok(Number.isFinite(last.crlbM2[0]) && last.crlbM2[0] > 0);
+  // Each component on its own (x and y swapped, or the sum taken from another slot, would fail).
+  close(last.crlbXM2[0], c.xM2, 1e-9, '[C]₁₁');
+  close(last.crlbYM2[0], c.yM2, 1e-9, '[C]₂₂');
+  close(last.crlbM2[0], c.sumM2, 1e-9, 'C_{x,y}');
+  assert.ok(Math.abs(c.xM2 - c.yM2) > 1e-3 * c.sumM2, 'the two components differ here (so a swap would show)');
 });
 
 test('infeasible Γ: crlb-sdp reports it, its fallback (zf) acts, and the slots are flagged', () => {
