@@ -25,6 +25,49 @@ async function timedRun(loaded: LoadedScenario, log: boolean, dir: string, tag: 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
+/**
+ * WMMSE's stopping rule (relative WSR change < tolerance): the default 1e-4 against 1e-6 on the
+ * same slots (same seed: the same channels), R_c and compute time per decision.
+ */
+export function wmmseToleranceRows(base: LoadedScenario): BenchRow[] {
+  const runOf = (tolerance: number) => {
+    const loaded = { ...base, scenario: { ...base.scenario, policy: { name: 'wmmse', params: { tolerance } } } } as LoadedScenario;
+    const twin = new Twin(loaded, { computeClock: () => performance.now() });
+    const times: number[] = [];
+    let rc = 0;
+    let n = 0;
+    const rcs: number[] = [];
+    twin.events$.subscribe((e) => e.kind === 'decision' && e.computeMs !== null && times.push(e.computeMs));
+    twin.slots$.subscribe((r) => {
+      rc += r.rc;
+      n++;
+      rcs.push(r.rc);
+    });
+    twin.runSlots(loaded.scenario.durationSlots);
+    return { rc: rc / Math.max(1, n), ms: median(times), rcs };
+  };
+  const loose = runOf(1e-4);
+  const tight = runOf(1e-6);
+  // Per slot, the rate 1e-4 gives up against 1e-6, and gains (the warm-start chains differ, so
+  // single slots go either way; the mean is the measure).
+  let worst = 0;
+  let best = 0;
+  loose.rcs.forEach((x, i) => {
+    const y = tight.rcs[i];
+    if (y > 0) worst = Math.max(worst, (y - x) / y);
+    if (y > 0) best = Math.max(best, (x - y) / y);
+  });
+  return [
+    { name: 'WMMSE tolerance 1e-4 (default): mean R_c', value: loose.rc, unit: 'bit/s/Hz' },
+    { name: 'WMMSE tolerance 1e-6: mean R_c', value: tight.rc, unit: 'bit/s/Hz' },
+    { name: 'WMMSE 1e-4 vs 1e-6: mean R_c lost', value: (100 * (tight.rc - loose.rc)) / tight.rc, unit: '%' },
+    { name: 'WMMSE 1e-4 vs 1e-6: largest R_c lost in one slot', value: 100 * worst, unit: '%' },
+    { name: 'WMMSE 1e-4 vs 1e-6: largest R_c gained in one slot', value: 100 * best, unit: '%' },
+    { name: 'WMMSE tolerance 1e-4: per decision, median', value: loose.ms, unit: 'ms' },
+    { name: 'WMMSE tolerance 1e-6: per decision, median', value: tight.ms, unit: 'ms' },
+  ];
+}
+
 export async function benchTwin(o: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'twin-bench-'));
   const rows: BenchRow[] = [];
@@ -68,6 +111,7 @@ export async function benchTwin(o: { quick?: boolean } = {}): Promise<BenchRow[]
     twin.runSlots(wm.scenario.durationSlots);
     rows.push({ name: 'WMMSE per decision (3 BSs, 6 users, N_T = 12), median', value: median(times), unit: 'ms' });
     rows.push({ name: 'WMMSE per decision, p99', value: quantile(times, 0.99), unit: 'ms' });
+    rows.push(...wmmseToleranceRows(wm));
 
     // Memory over a long run (logged 1 slot in 10, to keep the file small).
     const longSlots = o.quick ? 100_000 : 1_000_000;

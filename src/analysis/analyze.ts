@@ -7,7 +7,7 @@
  * Cost: one pass over each per-slot table through reader.ts (values at 1e-9 resolution, see
  * there), then selection for the percentiles; memory is 8 bytes per value read.
  */
-import { METRICS, metricsOf, valueColumn, type Level, type MetricDef } from './metrics.ts';
+import { METRICS, metricsOf, SWITCHED_OFF_SINR_DB, valueColumn, type Level, type MetricDef } from './metrics.ts';
 import { scan, type ScanOptions, type ScanSpec } from './reader.ts';
 import { RunDb, type RangeSpec, type RunMeta, type SlotRange } from './run-db.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -42,8 +42,13 @@ export interface UserStats {
   user: number;
   bs: number | null;
   metrics: MetricSummaries;
-  /** Share of the user's logged slots with rate below the outage threshold. */
+  /** Share of the user's logged slots in outage: rate below the threshold, or switched off. */
   outageShare: number | null;
+  /**
+   * Logged slots in which the user was switched off (SINR 0 or below SWITCHED_OFF_SINR_DB: no
+   * power on its stream). They count as outage and are left out of the SINR statistics in dB.
+   */
+  switchedOffSlots: number;
 }
 
 export interface TargetStats {
@@ -73,8 +78,10 @@ export interface Analysis {
   /** Each level's metrics over all its entities together (e.g. the 5th-percentile user rate). */
   pooled: { bs: MetricSummaries; user: MetricSummaries; target: MetricSummaries };
   network: {
-    /** Share of all user-slots in outage. */
+    /** Share of all user-slots in outage (switched-off user-slots included). */
     outageShare: number | null;
+    /** User-slots with the user switched off (SINR 0 or below SWITCHED_OFF_SINR_DB). */
+    switchedOffUserSlots: number;
     /** Per CSI age (slots): user-slots and their mean rate. */
     csiAgeVsRate: Array<{ ageSlots: number; n: number; meanRate: number }>;
     /** Event counts by kind in the range. */
@@ -291,7 +298,9 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
   const userMetrics = byLevel('user');
   const rateIdx = userMetrics.findIndex((m) => m.name === 'rate');
   const ageIdx = userMetrics.findIndex((m) => m.name === 'csi_age');
+  const sinrIdx = userMetrics.findIndex((m) => m.name === 'sinr');
   const outage = new Counts();
+  const off = new Counts();
   const ageRate = new Counts();
   specs.push({
     table: 'user_slots',
@@ -300,12 +309,26 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
     transient: true,
     values: userMetrics.map((m) => valueColumn(run, m)),
     onChunk: (c) => {
-      userMetrics.forEach((m, j) => levelSeries.user.push(m.name, c.group, c.values[j], c.rows));
       const rate = c.values[rateIdx];
       const age = c.values[ageIdx];
       const ids = c.group!;
+      // Switched off: SINR exactly 0 (sinr_db NULL) or residue far below any channel. Counted, and
+      // taken out of the dB statistics (the chunk's arrays are ours for the call).
+      const sinr = sinrIdx >= 0 ? c.values[sinrIdx] : null;
+      const isOff = new Uint8Array(c.rows);
+      if (sinr) {
+        for (let i = 0; i < c.rows; i++) {
+          const x = sinr[i];
+          if (!(x >= SWITCHED_OFF_SINR_DB)) {
+            isOff[i] = 1;
+            sinr[i] = NaN;
+          }
+        }
+      }
+      userMetrics.forEach((m, j) => levelSeries.user.push(m.name, c.group, c.values[j], c.rows));
       for (let i = 0; i < c.rows; i++) {
-        outage.add(ids[i] | 0, rate[i] < outageRate ? 1 : 0);
+        off.add(ids[i] | 0, isOff[i]);
+        outage.add(ids[i] | 0, isOff[i] || rate[i] < outageRate ? 1 : 0);
         const a = age[i];
         if (a >= 0 && a < 65536) ageRate.add(a | 0, rate[i]);
       }
@@ -356,11 +379,13 @@ export async function analyzeRange(run: RunDb, range: SlotRange, opts: AnalyzeOp
       bs: userBs.get(id) ?? null,
       metrics: levelSeries.user.summaries(id, userMetrics),
       outageShare: outage.mean(id),
+      switchedOffSlots: id < off.sum.length ? off.sum[id] : 0,
     })),
     targets: levelSeries.target.ids().map((id) => ({ target: id, bs: targetBs.get(id) ?? null, metrics: levelSeries.target.summaries(id, targetMetrics) })),
     pooled: { bs: levelSeries.bs.pooled(bsMetrics), user: levelSeries.user.pooled(userMetrics), target: levelSeries.target.pooled(targetMetrics) },
     network: {
       outageShare: outN ? outK / outN : null,
+      switchedOffUserSlots: off.ids().reduce((t, id) => t + off.sum[id], 0),
       csiAgeVsRate: ageRate.ids().map((ageSlots) => ({ ageSlots, n: ageRate.n[ageSlots], meanRate: ageRate.mean(ageSlots)! })),
       events,
     },

@@ -5,6 +5,7 @@
 import type { Analysis, MetricSummaries } from './analyze.ts';
 import type { Comparison } from './compare.ts';
 import type { Summary } from './stats.ts';
+import { SWITCHED_OFF_SINR_DB } from './metrics.ts';
 
 /** A number for a table: 4 decimals, exponent form when tiny or huge, '–' for none. */
 export function fmt(x: number | null | undefined, decimals = 4): string {
@@ -60,7 +61,7 @@ export function formatRunHeader(a: Analysis): string {
   return [
     `run ${a.file}`,
     `  scenario  ${r.name} (${r.scenarioFile}) · seed ${r.seed} · policy ${r.policy}${shadows}${r.rho !== null ? ` · ρ ${r.rho}` : ''}`,
-    `  status    ${r.status} · ${r.slotsDone} of ${r.durationSlots} slots done · logged every ${r.logEvery} slot${r.logEvery === 1 ? '' : 's'} · slot ${r.slotMs} ms`,
+    `  status    ${r.stoppedUnexpectedly ? `running, but stopped unexpectedly (last update ${r.lastUpdate})` : r.status} · ${r.slotsDone} of ${r.durationSlots} slots done · logged every ${r.logEvery} slot${r.logEvery === 1 ? '' : 's'} · slot ${r.slotMs} ms`,
     `  network   ${r.numBs} BSs · ${r.numUsers} users · ${r.numTargets} targets`,
     `  written   isac-twin ${r.packageVersion} · backend ${r.backend} · started ${r.startedAt}${r.endedAt ? ` · ended ${r.endedAt}` : ''}`,
     ...(r.error ? [`  error     ${r.error}`] : []),
@@ -92,7 +93,12 @@ export function formatAnalysis(a: Analysis): string {
       rightBs,
     ),
   );
-  out.push('', `per user (outage: rate < ${a.outageRate} bit/s/Hz; network outage ${fmtPercent(a.network.outageShare)})`);
+  const off = a.network.switchedOffUserSlots;
+  out.push(
+    '',
+    `per user (outage: rate < ${a.outageRate} bit/s/Hz or switched off; network outage ${fmtPercent(a.network.outageShare)})` +
+      (off ? `; ${off} user-slot${off === 1 ? '' : 's'} switched off (SINR 0 or < ${SWITCHED_OFF_SINR_DB} dB, no power on the stream: outage, not in the SINR statistics)` : ''),
+  );
   out.push(
     textTable(
       ['user', 'BS', 'metric', ...STAT_HEADERS],

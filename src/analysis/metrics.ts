@@ -18,13 +18,24 @@ export interface MetricDef {
   /** Short label for tables and axes, and the unit ('' when dimensionless). */
   label: string;
   unit: string;
-  /** Noun phrase for titles ("user SINR"); dB metrics cover slots with SINR > 0 only. */
+  /**
+   * Noun phrase for titles ("user SINR"). The user SINR in dB covers user-slots with power on the
+   * stream (SINR ≥ SWITCHED_OFF_SINR_DB); the others are counted as switched off.
+   */
   description: string;
   /** Transfer resolution 1/scale (see reader.ts). */
   scale: number;
   /** Transferred as log10 (positive, spanning decades). */
   log?: boolean;
 }
+
+/**
+ * A user-slot whose SINR is below this (dB), or exactly 0 (sinr_db NULL), has no power on its
+ * stream: the user is switched off (a policy gave it zero power; −726 dB is rounding residue, not
+ * a channel). `analyze` counts such user-slots apart and as outage, and leaves them out of the
+ * SINR statistics in dB.
+ */
+export const SWITCHED_OFF_SINR_DB = -100;
 
 /** Transfer scales (resolution = 1/scale); see reader.ts: fewer digits read faster. */
 const RATE = 1e6; // 1e-6 bit/s/Hz

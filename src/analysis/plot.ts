@@ -18,7 +18,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { AnalysisInputError } from './errors.ts';
-import { axisTitle, entityName, findMetric, groupColumn, valueColumn, type MetricDef } from './metrics.ts';
+import { axisTitle, entityName, findMetric, groupColumn, SWITCHED_OFF_SINR_DB, valueColumn, type MetricDef } from './metrics.ts';
 import { scan, type ScanSpec } from './reader.ts';
 import { pairing } from './pairing.ts';
 import { openRuns, runLabels, type RangeSpec, type RunDb, type SlotRange } from './run-db.ts';
@@ -125,8 +125,18 @@ function pooledNote(m: MetricDef, entity: PlotOptions['entity']): string | undef
   return entityName(m.level, entity);
 }
 
-/** Reads one source's values of `m`, calling `each(slot, entity, value)` per non-NULL value. */
-async function readSource(s: Source, m: MetricDef, entity: PlotOptions['entity'], withSlot: boolean, each: (slot: number, id: number, x: number) => void): Promise<void> {
+/**
+ * Reads one source's values of `m`, calling `each(slot, entity, value)` per non-NULL value (with
+ * `nullAsMinusInfinity`, NULL — a linear 0 in dB — arrives as −∞).
+ */
+async function readSource(
+  s: Source,
+  m: MetricDef,
+  entity: PlotOptions['entity'],
+  withSlot: boolean,
+  each: (slot: number, id: number, x: number) => void,
+  nullAsMinusInfinity = false,
+): Promise<void> {
   const group = groupColumn(m.level);
   const count = m.level === 'bs' ? s.run.meta.numBs : m.level === 'user' ? s.run.meta.numUsers : m.level === 'target' ? s.run.meta.numTargets : 1;
   await scan(s.run, s.range, [
@@ -140,7 +150,10 @@ async function readSource(s: Source, m: MetricDef, entity: PlotOptions['entity']
       values: [{ ...valueColumn(s.run, m), notNull: s.run.notNull(s.table, m.column) }],
       onChunk: (c) => {
         const v = c.values[0];
-        for (let i = 0; i < c.rows; i++) if (v[i] === v[i]) each(c.slot ? c.slot[i] : 0, c.group ? c.group[i] : 0, v[i]);
+        for (let i = 0; i < c.rows; i++) {
+          const x = v[i] === v[i] ? v[i] : nullAsMinusInfinity ? -Infinity : NaN;
+          if (x === x) each(c.slot ? c.slot[i] : 0, c.group ? c.group[i] : 0, x);
+        }
       },
     },
   ]);
@@ -220,40 +233,77 @@ async function timeseriesSpec(runs: RunDb[], ranges: SlotRange[], o: PlotOptions
   return { spec, notes };
 }
 
+/**
+ * The lower end of a dB axis: 10 dB below the smallest 1st percentile of the series' meaningful
+ * values (≥ SWITCHED_OFF_SINR_DB), or −∞ when nothing lies below that. A switched-off stream
+ * (SINR 0, −∞ dB, or rounding residue such as −726 dB) would otherwise stretch the axis over
+ * thousands of dB and squeeze the data into a line. `sorted`: each series ascending.
+ */
+export function dbAxisFloor(sorted: readonly Float64Array[]): { lo: number; below: number } {
+  let p1 = Infinity;
+  for (const v of sorted) {
+    let first = 0;
+    while (first < v.length && !(v[first] >= SWITCHED_OFF_SINR_DB)) first++;
+    const n = v.length - first;
+    if (n > 0) p1 = Math.min(p1, v[first + Math.floor(0.01 * (n - 1))]);
+  }
+  if (!Number.isFinite(p1)) return { lo: -Infinity, below: 0 };
+  const lo = p1 - 10;
+  let below = 0;
+  for (const v of sorted) for (let i = 0; i < v.length && v[i] < lo; i++) below++;
+  return below ? { lo, below } : { lo: -Infinity, below: 0 };
+}
+
 async function cdfSpec(runs: RunDb[], ranges: SlotRange[], o: PlotOptions): Promise<PlotSpec> {
   const m = findMetric(o.metric ?? '', runs);
   checkEntity(m, o.entity, runs);
   const maxPoints = Math.max(10, o.maxPoints ?? 500);
-  const rows: Array<{ x: number; p: number; series: string }> = [];
+  // In dB, NULL is a linear 0 (a switched-off stream): −∞ dB, at the bottom of the CDF.
+  const isDb = m.unit === 'dB';
+  const series: Array<[string, Float64Array]> = [];
   for (const s of sourcesOf(runs, ranges, m, o.shadows ?? true)) {
     const per = new Map<string, Series>();
     const perEntity = o.entity === 'all' && m.level !== 'network';
-    await readSource(s, m, o.entity, false, (_slot, id, x) => {
-      const key = perEntity ? `${s.label} · ${entityName(m.level, id)}` : s.label;
-      let a = per.get(key);
-      if (!a) per.set(key, (a = new Series(s.range.slots)));
-      a.push(x);
-    });
-    for (const [series, list] of [...per].sort((a, c) => a[0].localeCompare(c[0], 'en', { numeric: true }))) {
-      const v = list.values().sort();
-      const n = v.length;
-      const k = Math.min(n, maxPoints);
-      for (let j = 0; j < k; j++) {
-        const r = k === 1 ? 0 : Math.round((j * (n - 1)) / (k - 1));
-        rows.push({ x: v[r], p: (r + 1) / n, series });
-      }
+    await readSource(
+      s,
+      m,
+      o.entity,
+      false,
+      (_slot, id, x) => {
+        const key = perEntity ? `${s.label} · ${entityName(m.level, id)}` : s.label;
+        let a = per.get(key);
+        if (!a) per.set(key, (a = new Series(s.range.slots)));
+        a.push(x);
+      },
+      isDb,
+    );
+    for (const [name, list] of [...per].sort((a, c) => a[0].localeCompare(c[0], 'en', { numeric: true }))) series.push([name, list.values().sort()]);
+  }
+  const { lo, below } = isDb ? dbAxisFloor(series.map((x) => x[1])) : { lo: -Infinity, below: 0 };
+  const rows: Array<{ x: number; p: number; series: string }> = [];
+  for (const [name, v] of series) {
+    const n = v.length;
+    const k = Math.min(n, maxPoints);
+    // Values below the axis are drawn at its edge (the CDF keeps their probability).
+    for (let j = 0; j < k; j++) {
+      const r = k === 1 ? 0 : Math.round((j * (n - 1)) / (k - 1));
+      rows.push({ x: Math.max(v[r], lo), p: (r + 1) / n, series: name });
     }
   }
+  const notes: string[] = [];
+  const clipNote = below ? `axis clipped at ${lo.toFixed(1)} dB (1st percentile − 10 dB): ${below} value${below === 1 ? '' : 's'} below the axis (SINR 0 or near 0: no power), drawn at its edge` : undefined;
+  if (clipNote) notes.push(clipNote);
   const layer = {
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: axisTitle(m), scale: { zero: false } },
+      x: { field: 'x', type: 'quantitative', title: axisTitle(m), scale: below ? { zero: false, domainMin: lo, nice: false } : { zero: false } },
       y: { field: 'p', type: 'quantitative', title: `P(${m.label} ≤ x)`, scale: { domain: [0, 1] } },
       color: { field: 'series', type: 'nominal', title: 'policy', sort: null },
     },
   };
-  const spec = { ...baseSpec(o, `CDF of ${m.description}`, pooledNote(m, o.entity)), data: { values: rows }, ...layer } as unknown as TopLevelSpec;
-  return { spec, notes: [] };
+  const subtitle = [pooledNote(m, o.entity), clipNote].filter((x): x is string => !!x).join(' · ') || undefined;
+  const spec = { ...baseSpec(o, `CDF of ${m.description}`, subtitle), data: { values: rows }, ...layer } as unknown as TopLevelSpec;
+  return { spec, notes };
 }
 
 async function paretoSpec(runs: RunDb[], ranges: SlotRange[], o: PlotOptions): Promise<PlotSpec> {

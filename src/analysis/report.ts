@@ -49,7 +49,7 @@ function metaTable(a: Analysis): string {
     ['shadow policies', r.shadows.join(', ') || '–'],
     ['seed', String(r.seed)],
     ['ρ', r.rho === null ? '–' : String(r.rho)],
-    ['status', r.status + (r.error ? ` (${r.error})` : '')],
+    ['status', (r.stoppedUnexpectedly ? `running, but stopped unexpectedly (last update ${r.lastUpdate})` : r.status) + (r.error ? ` (${r.error})` : '')],
     ['slots done', `${r.slotsDone} of ${r.durationSlots} (slot ${r.slotMs} ms, logged every ${r.logEvery})`],
     ['network', `${r.numBs} BSs · ${r.numUsers} users · ${r.numTargets} targets`],
     ['analysed', `slots ${a.range.fromSlot}–${a.range.toSlot}: ${a.range.slots} logged slots, ${fmt(a.range.fromS, 3)}–${fmt(a.range.toS, 3)} s`],

@@ -9,7 +9,7 @@
  */
 import type { RunsRow } from '../store/schema.ts';
 import { closeDb, exec, openDb, all, get, type Db } from '../store/db.ts';
-import { SCHEMA_VERSION } from '../store/schema.ts';
+import { SCHEMA_VERSION, stoppedText, writerStopped } from '../store/schema.ts';
 import { VIEWS_SQL } from '../store/views.ts';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -42,6 +42,27 @@ export interface RunMeta {
   numUsers: number;
   numTargets: number;
   schemaVersion: number;
+  /**
+   * A `running` run whose writer stopped updating the run row (kill -9, a crash): no heartbeat
+   * for more than STALE_AFTER_MS (schema.ts; the file's modification time in files before schema 3).
+   */
+  stoppedUnexpectedly: boolean;
+  /** When the writer last updated a `running` run (ISO-8601), null otherwise or when unknown. */
+  lastUpdate: string | null;
+}
+
+/** The newest modification time of a database and its WAL file (ms), NaN when unreadable. */
+export function fileMtimeMs(file: string): number {
+  let t = NaN;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      const m = statSync(f).mtimeMs;
+      if (!(m <= t)) t = m;
+    } catch {
+      // no WAL file
+    }
+  }
+  return t;
 }
 
 /** Logged slots the analysis covers: slot numbers in [lo, hi). */
@@ -251,13 +272,26 @@ export class RunDb {
       numUsers: r.num_users,
       numTargets: r.num_targets,
       schemaVersion,
+      stoppedUnexpectedly: false,
+      lastUpdate: null,
     };
+    const liveness = writerStopped(r, Date.now(), r.heartbeat_at === undefined || r.heartbeat_at === null ? fileMtimeMs(file) : undefined);
+    if (liveness) {
+      m.stoppedUnexpectedly = liveness.stopped;
+      m.lastUpdate = liveness.lastUpdate;
+    }
     const c = (await get<{ n: number; lo: number | null; hi: number | null }>(db, 'SELECT count(*) AS n, min(slot) AS lo, max(slot) AS hi FROM slots'))!;
     const committed = { slots: c.n, firstSlot: c.lo ?? 0, lastSlot: c.hi ?? -1 };
     const notes: string[] = [];
-    if (m.status === 'running') {
+    if (m.status === 'running' && liveness?.stopped) {
       notes.push(
-        `${file}: the run is still being written (status running, or its writer stopped without closing it); analysing the ${committed.slots} logged slots committed so far` +
+        `${file}: the run ${stoppedText(liveness)} after ${m.slotsDone} of ${m.durationSlots} slots; its writer never closed it (killed or crashed). ` +
+          `Analysing the ${committed.slots} logged slots committed` +
+          (committed.slots ? ` (slots ${committed.firstSlot}–${committed.lastSlot})` : ''),
+      );
+    } else if (m.status === 'running') {
+      notes.push(
+        `${file}: the run is still being written (status running, writer alive); analysing the ${committed.slots} logged slots committed so far` +
           (committed.slots ? ` (slots ${committed.firstSlot}–${committed.lastSlot})` : ''),
       );
     } else if (m.status === 'interrupted') {

@@ -4,7 +4,8 @@
  * that has its `slots` row has all its other rows too: ranges are bounded by a slot read from
  * `slots` first, and later commits only add rows beyond it.
  */
-import type { RunsRow } from '../store/schema.ts';
+import { statSync } from 'node:fs';
+import { stoppedText, writerStopped, type RunsRow } from '../store/schema.ts';
 import type { TwinEvent } from '../sim/events.ts';
 import { all, closeDb, get, openDb, type Db } from '../store/db.ts';
 import type { RunStatus } from '../store/run-store.ts';
@@ -20,6 +21,25 @@ export interface RunProgress {
   status: RunStatus;
   slotsDone: number;
   error: string | null;
+  /**
+   * Set for a `running` run whose writer stopped updating it (no heartbeat for more than
+   * STALE_AFTER_MS, store/schema.ts: killed or crashed): "stopped unexpectedly (last update …)".
+   */
+  stopped?: string;
+}
+
+/** Newest mtime (ms) of a database and its WAL: the last sign of life of files without a heartbeat. */
+function mtimeMs(file: string): number {
+  let t = NaN;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      const m = statSync(f).mtimeMs;
+      if (!(m <= t)) t = m;
+    } catch {
+      // no WAL
+    }
+  }
+  return t;
 }
 
 export class RunReader {
@@ -89,9 +109,16 @@ export class RunReader {
     }
   }
 
-  async progress(): Promise<RunProgress> {
-    const r = await get<{ status: RunStatus; slots_done: number; error: string | null }>(this.db, 'SELECT status, slots_done, error FROM runs WHERE run_id = ?', [this.runId]);
-    return { status: r!.status, slotsDone: r!.slots_done, error: r!.error };
+  /** `now`: wall clock in ms since the epoch (tests pass their own). */
+  async progress(now = Date.now()): Promise<RunProgress> {
+    const r = (await get<{ status: RunStatus; slots_done: number; error: string | null; heartbeat_at?: string | null }>(
+      this.db,
+      'SELECT * FROM runs WHERE run_id = ?',
+      [this.runId],
+    ))!;
+    const beat = r.heartbeat_at === undefined || r.heartbeat_at === null ? mtimeMs(this.file) : undefined;
+    const live = writerStopped(r, now, beat);
+    return { status: r.status, slotsDone: r.slots_done, error: r.error, ...(live?.stopped ? { stopped: stoppedText(live) } : {}) };
   }
 
   /** [first, last] logged slot, or [−1, −1] when none is committed yet. */
@@ -127,7 +154,7 @@ export class RunReader {
         p,
       ),
       this.hasLoc
-        ? all<{ slot: number; target: number; x_est_m: number; y_est_m: number; crlb_m2: number | null }>(
+        ? all<{ slot: number; target: number; x_est_m: number | null; y_est_m: number | null; crlb_m2: number | null }>(
             this.db,
             `SELECT slot, target, x_est_m, y_est_m, crlb_m2 FROM loc_slots WHERE ${where} ORDER BY slot, target`,
             p,
@@ -218,8 +245,8 @@ export class RunReader {
       if (!v) continue;
       const loc = (v.loc ??= { crlbM2: new Float64Array(numLoc).fill(Infinity), estPosM: new Float64Array(2 * numLoc).fill(NaN) });
       (loc.crlbM2 as Float64Array)[r.target] = r.crlb_m2 ?? Infinity;
-      (loc.estPosM as Float64Array)[2 * r.target] = r.x_est_m;
-      (loc.estPosM as Float64Array)[2 * r.target + 1] = r.y_est_m;
+      (loc.estPosM as Float64Array)[2 * r.target] = r.x_est_m ?? NaN;
+      (loc.estPosM as Float64Array)[2 * r.target + 1] = r.y_est_m ?? NaN;
     }
     return out;
   }

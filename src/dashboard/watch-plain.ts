@@ -19,17 +19,17 @@ export async function watchPlain(file: string, opts: { pollMs?: number; write?: 
       const p = await reader.progress();
       const pct = Math.floor((100 * p.slotsDone) / Math.max(1, info.durationSlots));
       const t = (performance.now() - t0) / 1000;
-      const final = p.status !== 'running';
+      const final = p.status !== 'running' || p.stopped !== undefined;
       if (final || t - lastT >= 2 || Math.floor(pct / 10) !== Math.floor(lastPct / 10)) {
         if (p.slotsDone !== -1 && (pct !== lastPct || final)) {
-          write(`  slot ${p.slotsDone}/${info.durationSlots} (${pct}%) · sim ${duration((p.slotsDone * info.slotMs) / 1000)} · ${p.status}`);
+          write(`  slot ${p.slotsDone}/${info.durationSlots} (${pct}%) · sim ${duration((p.slotsDone * info.slotMs) / 1000)} · ${p.stopped ?? p.status}`);
         }
         lastPct = pct;
         lastT = t;
       }
       if (final) {
         const [, last] = await reader.slotRange();
-        write(`run ${p.status}: ${p.slotsDone} slots, last logged slot ${last}${p.error ? ` · error ${p.error}` : ''}`);
+        write(`run ${p.stopped ?? p.status}: ${p.slotsDone} slots, last logged slot ${last}${p.error ? ` · error ${p.error}` : ''}`);
         return 0;
       }
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));

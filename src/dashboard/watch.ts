@@ -57,6 +57,8 @@ export class WatchSession {
   private last = -1;
   private lastWall = NaN;
   private finalSeen = false;
+  /** "stopped unexpectedly (last update …)" when the run's writer stopped without closing it. */
+  stopped: string | undefined;
   private busy: Promise<void> | undefined;
   private pending: { to: 'back' | 'forward' | 'back-far' | 'forward-far' | 'start' | 'end' }[] = [];
 
@@ -80,7 +82,9 @@ export class WatchSession {
     [this.first, this.last] = await this.reader.slotRange();
     const now = this.clock();
     const first = this.cursor < 0 && this.fedTo < 0;
-    if (first) this.follow = p.status === 'running';
+    // A run whose writer stopped without closing it (kill -9) is over: not followed as live.
+    const running = p.status === 'running' && !p.stopped;
+    if (first) this.follow = running;
     let target = this.cursor;
     if (first && !this.follow) target = this.last;
     for (const j of this.pending.splice(0)) target = this.jump(target, j.to);
@@ -88,7 +92,7 @@ export class WatchSession {
     else if (this.playing && Number.isFinite(this.lastWall)) {
       const advance = (this.replaySpeed * (now - this.lastWall) * 1000) / info.slotMs;
       target = Math.min(this.last, Math.floor(target + advance));
-      if (target >= this.last && p.status !== 'running') this.playing = false;
+      if (target >= this.last && !running) this.playing = false;
     }
     this.lastWall = now;
     await this.goTo(target);
@@ -98,17 +102,21 @@ export class WatchSession {
     this.model.progress({ slotsDone, simulatedS: (slotsDone * info.slotMs) / 1000, wallS: now });
     // The header's pace: the replay pace when replaying (the run's own pace is not in the database).
     this.model.setPace(this.playing ? this.replaySpeed : null);
-    if (p.status !== 'running' && !this.finalSeen) {
+    if (!running && !this.finalSeen) {
       this.finalSeen = true;
-      this.model.finish(p.status, p.error ?? undefined);
+      // The model knows completed / interrupted / failed; a stopped writer is a failure, said so.
+      if (p.status === 'running') this.model.finish('failed', p.stopped);
+      else this.model.finish(p.status, p.error ?? undefined);
       this.follow = false;
     }
+    this.stopped = p.stopped;
     this.model.setMode(this.modeText());
     this.store.changed();
   }
 
   private modeText(): string {
     if (this.follow) return '◉ live';
+    if (this.stopped && !this.playing) return `${this.stopped} · cursor ${Math.max(0, this.cursor)}`;
     if (this.playing) return `replay ${pace(this.replaySpeed)}`;
     return `cursor ${Math.max(0, this.cursor)}`;
   }

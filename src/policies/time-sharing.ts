@@ -29,9 +29,14 @@ export const timeSharing: PolicyDefinition<typeof params> = {
     const sensing = resolve(p.sensing);
     const pick = (slot: number) => (isCommSlot(slot, p.commShare) ? comm : sensing);
     if (comm.scope === 'distributed' && sensing.scope === 'distributed') {
+      // A member reading other cells' echo estimates (a learned policy) still needs them shared
+      // when it acts only in some slots. `dependsOn` is NOT passed on: which member acts depends
+      // on the slot, so the beams must be recomputed even when the CSI is unchanged.
+      const needsSharedEchoes = !!(comm.needsSharedEchoes || sensing.needsSharedEchoes);
       const d: DistributedPolicy = {
         name: 'time-sharing',
         scope: 'distributed',
+        ...(needsSharedEchoes ? { needsSharedEchoes } : {}),
         decide: (m, view, ctx) => (pick(ctx.slot) as DistributedPolicy).decide(m, view, ctx),
       };
       return d;

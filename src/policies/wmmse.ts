@@ -3,7 +3,9 @@
  * solvers/wmmse.ts), from the CSI that reached the central unit over the backhaul.
  * Parameters: `iterations` (max), `tolerance` (relative WSR change), `warmStart` (start from
  * the previous decision instead of MRT — the usual practice when tracking a slowly varying
- * channel).
+ * channel). A warm start's dead streams (zero power) restart from MRT (solvers/wmmse.ts).
+ * Tolerance: bench/twin.ts compares 1e-4 with 1e-6 on the default scenario — 1e-6 gains 0.09 % of
+ * mean R_c for ~8.4× the compute per decision (0.95 → 8.0 ms), so 1e-4 stays the default.
  */
 import { z } from 'zod';
 import { wmmse as solve } from '../solvers/wmmse.ts';
@@ -14,6 +16,7 @@ const params = z.strictObject({
   iterations: z.number().int().positive().default(100),
   tolerance: z.number().positive().default(1e-4),
   warmStart: z.boolean().default(true),
+  restartDead: z.boolean().default(true).describe('restart a warm start’s zero-power streams from MRT (false: the first twin’s behaviour)'),
 });
 
 export const wmmse: PolicyDefinition<typeof params> = {
@@ -27,7 +30,7 @@ export const wmmse: PolicyDefinition<typeof params> = {
       // Joint transmission (a stream on several APs) or sensing rows: the JT-WMMSE of solvers/jt-wmmse.ts.
       if (ctx.topo.userAps.some((a) => a.length > 1) || ctx.topo.numSensingStreams > 0) return jointWmmse(ctx.topo, view, p, ctx.previous);
       const init = p.warmStart && ctx.previous?.some((w) => w.some((x) => x !== 0)) ? ctx.previous : undefined;
-      return solve(ctx.topo, view.H, { maxIterations: p.iterations, tolerance: p.tolerance, init }).W;
+      return solve(ctx.topo, view.H, { maxIterations: p.iterations, tolerance: p.tolerance, init, restartDead: p.restartDead }).W;
     },
   }),
 };

@@ -25,7 +25,20 @@ export interface WmmseOptions {
   weights?: Float64Array;
   /** Initial beamformers (default: MRT at full power). */
   init?: Beamformers;
+  /**
+   * Restart dead streams of `init` (default true): WMMSE never revives a stream with zero power
+   * (its receiver, and so its weight in A_m and its right-hand side, are zero), so a warm start
+   * that switched a user off keeps it off for good. A served stream with less than
+   * DEAD_STREAM_SHARE of its equal share of the budget starts instead from its MRT direction at
+   * RESTART_SHARE of that share (the other streams scaled to keep the budget).
+   */
+  restartDead?: boolean;
 }
+
+/** A stream below this fraction of P_m / (streams of m) counts as dead in a warm start. */
+export const DEAD_STREAM_SHARE = 1e-6;
+/** A restarted stream gets this fraction of P_m / (streams of m). */
+export const RESTART_SHARE = 0.1;
 
 export interface WmmseResult {
   W: Beamformers;
@@ -33,6 +46,8 @@ export interface WmmseResult {
   wsrTrace: number[];
   iterations: number;
   converged: boolean;
+  /** Dead streams of the warm start given a fresh start (see WmmseOptions.restartDead). */
+  restarted: number;
 }
 
 const off = (topo: Topology, m: number, u: number) => (m * topo.numUsers + u) * topo.numTxAnt;
@@ -65,6 +80,7 @@ export function wmmse(topo: Topology, H: CArray, opts: WmmseOptions): WmmseResul
   const { numBs, numUsers, numTxAnt: nt, userBs, userStream, servedUsers, noiseCommW } = topo;
   const alpha = opts.weights ?? new Float64Array(numUsers).fill(1);
   const W = (opts.init ?? mrtInit(topo, H)).map((w) => Float64Array.from(w));
+  const restarted = opts.init && (opts.restartDead ?? true) ? restartDeadStreams(topo, H, W) : 0;
   const sinr = new Float64Array(numUsers);
   const wsrTrace = [weightedSumRate(topo, H, W, alpha, sinr)];
   const gRe = new Float64Array(numUsers);
@@ -179,7 +195,48 @@ export function wmmse(topo: Topology, H: CArray, opts: WmmseOptions): WmmseResul
       break;
     }
   }
-  return { W, wsrTrace, iterations: it, converged };
+  return { W, wsrTrace, iterations: it, converged, restarted };
+}
+
+/**
+ * Gives every dead served stream of W (power < DEAD_STREAM_SHARE·P_m/rows, channel non-zero) its
+ * MRT direction at RESTART_SHARE·P_m/rows, scaling BS m's other streams so that Σ‖w‖² ≤ P_m.
+ * In place; returns the number of streams restarted.
+ */
+export function restartDeadStreams(topo: Topology, H: CArray, W: Float64Array[]): number {
+  const nt = topo.numTxAnt;
+  let restarted = 0;
+  topo.servedUsers.forEach((users, m) => {
+    const rows = users.length;
+    if (rows === 0) return;
+    const Wm = W[m];
+    const share = topo.powerW[m] / rows;
+    const dead: number[] = [];
+    users.forEach((u, k) => {
+      let p = 0;
+      for (let i = 0; i < 2 * nt; i++) p += Wm[2 * k * nt + i] ** 2;
+      let h2 = 0;
+      const o = 2 * off(topo, m, u);
+      for (let i = 0; i < 2 * nt; i++) h2 += H[o + i] ** 2;
+      if (p < DEAD_STREAM_SHARE * share && h2 > 0) dead.push(k);
+    });
+    if (!dead.length) return;
+    const add = RESTART_SHARE * share * dead.length;
+    let live = 0;
+    for (let i = 0; i < Wm.length; i++) live += Wm[i] ** 2;
+    for (const k of dead) for (let i = 0; i < 2 * nt; i++) live -= Wm[2 * k * nt + i] ** 2;
+    const room = topo.powerW[m] - add;
+    if (live > room && live > 0) scaleInPlace(Wm, Math.sqrt(room / live));
+    for (const k of dead) {
+      const o = 2 * off(topo, m, users[k]);
+      let h2 = 0;
+      for (let i = 0; i < 2 * nt; i++) h2 += H[o + i] ** 2;
+      const s = Math.sqrt((RESTART_SHARE * share) / h2);
+      for (let i = 0; i < 2 * nt; i++) Wm[2 * k * nt + i] = s * H[o + i];
+    }
+    restarted += dead.length;
+  });
+  return restarted;
 }
 
 /**

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TwinEvent, SlotRecord } from '../sim/events.ts';
 import type { Topology } from '../phy/network.ts';
-import { COLUMNS, SCHEMA_SQL, SCHEMA_VERSION, TEXT_COLUMNS, type TableName } from './schema.ts';
+import { COLUMNS, HEARTBEAT_MS, SCHEMA_SQL, SCHEMA_VERSION, TEXT_COLUMNS, type TableName } from './schema.ts';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 
@@ -31,6 +31,9 @@ export interface RunInfo {
 }
 
 const RAD2DEG = 180 / Math.PI;
+
+/** The current time as ISO-8601 UTC with milliseconds, in SQL (the writer's clock). */
+const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
 /** Topology as JSON (typed arrays as plain arrays, also inside nested objects such as `localization`). */
 export function topologyJson(topo: Topology | Record<string, unknown>): Record<string, unknown> {
@@ -125,7 +128,7 @@ export class RunStore {
   }
 
   /** Creates the database file, its schema and the `running` run row. */
-  static async create(file: string, info: RunInfo, extraSql = ''): Promise<RunStore> {
+  static async create(file: string, info: RunInfo, extraSql = '', heartbeatMs = HEARTBEAT_MS): Promise<RunStore> {
     const worker = new Worker(new URL('./writer-worker.mjs', import.meta.url));
     worker.unref();
     const store = new RunStore(file, worker, info.topology);
@@ -147,8 +150,9 @@ export class RunStore {
           ['kind', 'isac-twin-run'],
         ],
         runSql: `INSERT INTO runs (name, scenario_file, scenario_yaml, resolved_json, topology_json, seed, policy, shadows_json,
-          package_version, backend, status, started_at, slot_ms, duration_slots, log_every, num_bs, num_users, num_targets)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
+          package_version, backend, status, started_at, slot_ms, duration_slots, log_every, num_bs, num_users, num_targets, heartbeat_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ${NOW_SQL})`,
+        heartbeat: { sql: `UPDATE runs SET heartbeat_at = ${NOW_SQL} WHERE run_id = ?`, everyMs: heartbeatMs },
         runParams: [
           info.name,
           info.scenarioFile,
@@ -292,7 +296,7 @@ export class RunStore {
     );
   }
 
-  /** Packs the localisation rows of one slot (non-finite CRLBs are stored as NULL). */
+  /** Packs the localisation rows of one slot (non-finite CRLBs, and the error before any estimate, are stored as NULL). */
   private logLoc(slot: number, l: NonNullable<SlotRecord['loc']>): void {
     const t = this.tables.loc_slots;
     const fin = (x: number) => (Number.isFinite(x) ? x : NaN);
@@ -307,7 +311,8 @@ export class RunStore {
       d[o + 4] = xe;
       d[o + 5] = ye;
       d[o + 6] = l.estSlot[i];
-      d[o + 7] = Math.hypot(xe - x, ye - y);
+      // No estimate yet (the initial cue, est_slot −1): no error to report (NULL), not 0 m.
+      d[o + 7] = l.estSlot[i] < 0 ? NaN : Math.hypot(xe - x, ye - y);
       d[o + 8] = fin(l.crlbM2[i]);
       d[o + 9] = fin(l.crlbXM2[i]);
       d[o + 10] = fin(l.crlbYM2[i]);
@@ -363,7 +368,8 @@ export class RunStore {
       transfer.push(data.buffer as ArrayBuffer);
     }
     this.fresh();
-    const runUpdate = slotsDone === undefined ? undefined : ['UPDATE runs SET slots_done = ? WHERE run_id = ?', [slotsDone, this.runId]];
+    // The heartbeat is stamped in the same transaction (and by the writer every HEARTBEAT_MS).
+    const runUpdate = slotsDone === undefined ? undefined : [`UPDATE runs SET slots_done = ?, heartbeat_at = ${NOW_SQL} WHERE run_id = ?`, [slotsDone, this.runId]];
     this.inFlight = this.send({ op: 'batch', tables, runUpdate }, transfer);
     this.inFlight.catch(() => undefined); // surfaced by the next flush or finish
     await previous;

@@ -3,7 +3,42 @@
  * keep the two in step. Every per-slot table is keyed by slot first, so time-range queries are
  * index range scans.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/**
+ * Liveness of a run being written. The writer thread stamps `runs.heartbeat_at` with each batch
+ * commit and every HEARTBEAT_MS in between (also while the run is paused or a slot is slow: the
+ * writer thread does not wait for the simulation). A `running` row whose stamp is older than
+ * STALE_AFTER_MS belongs to a writer that stopped without closing the run (kill -9, a crash, a
+ * power cut): readers call it "stopped unexpectedly". Files from before schema version 3 have no
+ * stamp; readers use the modification time of the database and its WAL file instead.
+ */
+export const HEARTBEAT_MS = 2000;
+export const STALE_AFTER_MS = 5 * HEARTBEAT_MS;
+
+/**
+ * For a `running` run: the time of its last sign of life (ms since the epoch; the heartbeat, else
+ * `fallbackMs`, e.g. the file's mtime), and whether it is older than STALE_AFTER_MS at `nowMs`.
+ * null when the run is not `running` or nothing tells its age.
+ */
+export function writerStopped(
+  row: { status: string; heartbeat_at?: string | null },
+  nowMs: number,
+  fallbackMs?: number,
+): { stopped: boolean; lastUpdateMs: number; lastUpdate: string; ageS: number } | null {
+  if (row.status !== 'running') return null;
+  const beat = row.heartbeat_at ? Date.parse(row.heartbeat_at) : NaN;
+  const last = Number.isFinite(beat) ? beat : (fallbackMs ?? NaN);
+  if (!Number.isFinite(last)) return null;
+  const ageS = Math.max(0, (nowMs - last) / 1000);
+  return { stopped: nowMs - last > STALE_AFTER_MS, lastUpdateMs: last, lastUpdate: new Date(last).toISOString(), ageS };
+}
+
+/** "stopped unexpectedly (last update 2025-01-01T00:00:00.000Z, 42 s ago)". */
+export function stoppedText(s: { lastUpdate: string; ageS: number }): string {
+  const age = s.ageS < 120 ? `${Math.round(s.ageS)} s` : s.ageS < 7200 ? `${Math.round(s.ageS / 60)} min` : `${(s.ageS / 3600).toFixed(1)} h`;
+  return `stopped unexpectedly (last update ${s.lastUpdate}, ${age} ago)`;
+}
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,7 +64,8 @@ CREATE TABLE IF NOT EXISTS runs (
   log_every       INTEGER NOT NULL,
   num_bs          INTEGER NOT NULL,
   num_users       INTEGER NOT NULL,
-  num_targets     INTEGER NOT NULL
+  num_targets     INTEGER NOT NULL,
+  heartbeat_at    TEXT
 );
 CREATE TABLE IF NOT EXISTS slots (
   slot      INTEGER PRIMARY KEY,
@@ -89,10 +125,10 @@ CREATE TABLE IF NOT EXISTS loc_slots (
   target            INTEGER NOT NULL,
   x_m               REAL NOT NULL,
   y_m               REAL NOT NULL,
-  x_est_m           REAL NOT NULL,
-  y_est_m           REAL NOT NULL,
+  x_est_m           REAL,
+  y_est_m           REAL,
   est_slot          INTEGER NOT NULL,
-  est_error_m       REAL NOT NULL,
+  est_error_m       REAL,
   crlb_m2           REAL,
   crlb_x_m2         REAL,
   crlb_y_m2         REAL,
@@ -162,6 +198,8 @@ export interface RunsRow {
   num_bs: number;
   num_users: number;
   num_targets: number;
+  /** ISO-8601 time of the writer's last commit or heartbeat (schema ≥ 3; absent in older files). */
+  heartbeat_at?: string | null;
 }
 
 /** Column lists of the per-slot tables, in insert order. */

@@ -4,10 +4,13 @@
 // of rows packed in Float64Arrays (transferred, not copied), text columns as indices into a
 // per-batch string list, NaN meaning NULL. Each batch is one transaction; the reply comes after
 // COMMIT, so an acknowledged batch is durable. Messages:
-//   { op: 'open', file, schemaSql, pragmas, meta: [[k, v]…], runSql, runParams, tables }
+//   { op: 'open', file, schemaSql, pragmas, meta: [[k, v]…], runSql, runParams, tables, heartbeat?: { sql, everyMs } }
 //   { op: 'batch', tables: { name: { rows, data, strings } }, runUpdate?: [sql, params] }
 //   { op: 'finish', sql, params }
 // Replies: { id, ok: true, result? } or { id, ok: false, error }.
+// Heartbeat: after `open`, `heartbeat.sql` (run id bound) runs every `heartbeat.everyMs` between
+// messages, so the run row shows the writer alive also while the run is paused or a slot is slow;
+// readers call a `running` run whose heartbeat is old "stopped unexpectedly" (schema.ts).
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
@@ -17,6 +20,7 @@ import Database from 'better-sqlite3';
 const SIZES = [100, 10, 1];
 let db;
 let tables = {};
+let heartbeat;
 /** statements[table][i] inserts SIZES[i] rows. */
 const statements = {};
 
@@ -28,6 +32,17 @@ function open(msg) {
   for (const [k, v] of msg.meta) meta.run(k, v);
   const { lastInsertRowid } = db.prepare(msg.runSql).run(msg.runParams);
   tables = msg.tables;
+  const runId = Number(lastInsertRowid);
+  if (msg.heartbeat) {
+    const beat = db.prepare(msg.heartbeat.sql);
+    heartbeat = setInterval(() => {
+      try {
+        beat.run(runId);
+      } catch {
+        // Busy or closing: the next beat (or batch) stamps it.
+      }
+    }, msg.heartbeat.everyMs);
+  }
   for (const [name, t] of Object.entries(tables)) {
     const one = `(${t.columns.map(() => '?').join(', ')})`;
     const head = `INSERT INTO ${name} (${t.columns.join(', ')}) VALUES `;
@@ -68,6 +83,7 @@ function insertBatch(msg) {
 }
 
 function finish(msg) {
+  clearInterval(heartbeat);
   db.prepare(msg.sql).run(msg.params);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();

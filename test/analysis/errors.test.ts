@@ -111,7 +111,7 @@ test('a run still being written: committed slots are read, uncommitted ones are 
     assert.is(a.range.slots, 10);
     assert.is(a.policies[0].metrics.rc!.max, 9);
     assert.equal(a.notes, [
-      `${live}: the run is still being written (status running, or its writer stopped without closing it); analysing the 10 logged slots committed so far (slots 0–9)`,
+      `${live}: the run is still being written (status running, writer alive); analysing the 10 logged slots committed so far (slots 0–9)`,
     ]);
     await exec(writer, 'COMMIT');
     // A later analysis sees the newly committed slots.
