@@ -16,6 +16,7 @@ import { PLOT_KINDS, renderPlot, type PlotKind } from '../analysis/plot.ts';
 import { reportFiles } from '../analysis/report.ts';
 import { parseBound, type RangeSpec } from '../analysis/run-db.ts';
 import { DEFAULT_BATCHES } from '../analysis/stats.ts';
+import { checkOutputDir, checkOutputFile } from './args.ts';
 
 interface CommonOptions {
   from?: string;
@@ -114,6 +115,7 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
       const out = o.out as string;
       const ext = path.extname(out).toLowerCase();
       if (ext !== '.svg' && ext !== '.png') throw new AnalysisInputError('--out', `${out}: the file name must end in .svg or .png`);
+      checkOutputFile('--out', out, { mayExist: true });
       const kind = o.kind as string;
       if (!PLOT_KINDS.includes(kind as PlotKind)) throw new AnalysisInputError('--kind', `unknown plot kind "${kind}"; known kinds: ${PLOT_KINDS.join(', ')}`);
       const entityText = o.entity as string | undefined;
@@ -153,6 +155,7 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
     .option('--batches <k>', `batches for the confidence intervals (default ${DEFAULT_BATCHES})`)
     .option('--title <text>', 'page title')
     .action(async (files: string[], o: CommonOptions & { out: string; title?: string }) => {
+      checkOutputFile('--out', o.out, { mayExist: true });
       const r = await reportFiles(files, { range: rangeOf(o), outageRate: outageRateOf(o), batches: batchesOf(o), title: o.title, createViews: true });
       printNotes(r.notes);
       writeAtomically(o.out, r.html);
@@ -168,6 +171,7 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
   )
     .requiredOption('--csv <dir>', 'directory for <table>.csv files (created if missing)')
     .action(async (file: string, o: CommonOptions & { csv: string }) => {
+      checkOutputDir('--csv', o.csv, { create: true });
       const r = await exportFile(file, o.csv, { range: rangeOf(o), createViews: true });
       printNotes(r.notes);
       for (const f of r.files) process.stdout.write(`${f.table.padEnd(14)} ${String(f.rows).padStart(9)} rows → ${f.file}\n`);

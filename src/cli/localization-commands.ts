@@ -9,10 +9,9 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { writeLocalizationFigures } from '../app/localization-figures.ts';
 import { ScenarioError } from '../scenario/load.ts';
-import { loadScenario } from '../scenario/validate.ts';
+import { checkOutputDir, readScenario } from './args.ts';
 
 function intAtLeast(min: number) {
   return (value: string): number => {
@@ -74,9 +73,9 @@ export function registerLocalizationCommands(program: Command, result: { code: n
     .action(async (o: FiguresCliOptions) => {
       let loaded;
       try {
-        loaded = loadScenario(readFileSync(o.scenario, 'utf8'), o.scenario);
+        loaded = readScenario(o.scenario);
       } catch (e) {
-        if (e instanceof ScenarioError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
+        if (e instanceof ScenarioError) {
           console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
           result.code = 2;
           return;
@@ -88,6 +87,7 @@ export function registerLocalizationCommands(program: Command, result: { code: n
         result.code = 2;
         return;
       }
+      checkOutputDir('--out', o.out, { create: true });
       const md = await writeLocalizationFigures(loaded, {
         out: o.out,
         drops: o.drops,

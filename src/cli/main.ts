@@ -3,17 +3,17 @@
  * command line; nothing is written), 130 interrupted (the run is kept, marked `interrupted`).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScenario, RunControl, type RunSummary } from '../app/run.ts';
 import { takeSnapshot } from '../app/snapshot.ts';
 import { policyDefinition, policyNames } from '../policies/registry.ts';
 import { ScenarioError } from '../scenario/load.ts';
-import { scenarioJsonSchema } from '../scenario/schema.ts';
+import { LIMITS, scenarioJsonSchema } from '../scenario/schema.ts';
 import { withOverrides } from '../scenario/validate.ts';
 import { plainProgress } from './progress.ts';
-import { intOption, positiveNumber, readScenario } from './args.ts';
+import { checkOutputFile, errnoText, intOption, positiveNumber, readScenario, UsageError } from './args.ts';
 import { registerAnalysisCommands } from './analysis-commands.ts';
 import { dashboardDrawable, registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { registerLocalizationCommands } from './localization-commands.ts';
@@ -28,8 +28,6 @@ export function packageVersion(): string {
 
 /** Exit code for bad input. */
 const BAD_INPUT = 2;
-
-class UsageError extends Error {}
 
 function defaultDbPath(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -67,7 +65,9 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
     shadows: o.shadow as string[] | undefined,
   });
   const dbPath = (o.out as string | undefined) ?? defaultDbPath(loaded.scenario.name);
-  if (existsSync(dbPath)) throw new UsageError(`--out ${dbPath}: the file exists; choose another name`);
+  // Before anything starts: an explicit --out needs an existing, writable folder; the default
+  // twin-runs/ is created (documented in --help).
+  checkOutputFile('--out', dbPath, { createParent: o.out === undefined });
   const backend = await backendForScenario(loaded.scenario);
   mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
   const control = new RunControl(o.speed as number | undefined);
@@ -99,6 +99,7 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
     );
     await dashboard?.close(summary); // the dashboard leaves the screen before the summary prints
     console.log(formatSummary(summary));
+    if (summary.error) console.error(`error: run ${summary.status}: ${summary.error}`);
     return summary.status === 'completed' ? 0 : summary.status === 'interrupted' ? 130 : 1;
   } finally {
     await dashboard?.close();
@@ -117,23 +118,39 @@ function commandValidate(file: string): number {
 
 async function commandSnapshot(file: string, o: Record<string, unknown>): Promise<number> {
   const loaded = withOverrides(readScenario(file), { seed: o.seed as number | undefined, policy: o.policy as string | undefined });
+  const out = o.out as string;
+  checkOutputFile('--out', out, { mayExist: true });
   await backendForScenario(loaded.scenario);
   const slot = o.slot as number;
   if (slot >= loaded.scenario.durationSlots) {
     throw new UsageError(`--slot ${slot}: the scenario lasts ${loaded.scenario.durationSlots} slots (0 … ${loaded.scenario.durationSlots - 1})`);
   }
   const snap = takeSnapshot(loaded, slot);
-  const out = o.out as string;
-  const tmp = `${out}.partial`;
-  writeFileSync(tmp, JSON.stringify(snap));
-  renameSync(tmp, out);
+  writeThrough(out, JSON.stringify(snap));
   console.log(`snapshot of slot ${slot} (${loaded.scenario.name}, ${loaded.scenario.policy.name}, seed ${loaded.scenario.seed}) → ${out}`);
   return 0;
 }
 
+/** Writes through `<file>.partial` so a failed write leaves nothing half-written; errors are one line. */
+function writeThrough(out: string, text: string): void {
+  const tmp = `${out}.partial`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, out);
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing to clean
+    }
+    throw new UsageError(`--out ${out}: cannot write: ${errnoText(e)}`);
+  }
+}
+
 function commandSchema(o: Record<string, unknown>): number {
+  if (o.out) checkOutputFile('--out', o.out as string, { mayExist: true });
   const text = JSON.stringify(scenarioJsonSchema(), null, 2) + '\n';
-  if (o.out) writeFileSync(o.out as string, text);
+  if (o.out) writeThrough(o.out as string, text);
   else process.stdout.write(text);
   return 0;
 }
@@ -148,7 +165,8 @@ export function buildProgram(result: { code: number }): Command {
     .description('Discrete-event digital twin of multi-cell ISAC networks')
     .version(packageVersion())
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander's suggestion ("(Did you mean run?)") joins its error line: every refusal is one line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/\n\(Did you mean (.+)\?\)\n$/, ' (did you mean $1?)\n')) });
   const policyOption = () => new Option('--policy <name>', 'acting policy (overrides the scenario)');
   program
     .command('run')
@@ -156,10 +174,10 @@ export function buildProgram(result: { code: number }): Command {
     .argument('<scenario>', 'scenario YAML file')
     .option('--seed <n>', 'seed (overrides the scenario)', intOption(0))
     .addOption(policyOption())
-    .option('--slots <n>', 'number of slots (overrides durationSlots)', intOption(1))
+    .option('--slots <n>', `number of slots (overrides durationSlots; ≤ ${LIMITS.slots})`, intOption(1, LIMITS.slots))
     .option('--log-every <n>', 'log one slot in n', intOption(1))
     .option('--shadow <name...>', 'shadow policies evaluated beside the acting one')
-    .option('--out <file>', 'database file (default twin-runs/<time>-<name>.sqlite)')
+    .option('--out <file>', 'database file, in an existing folder (default twin-runs/<time>-<name>.sqlite; twin-runs/ is created)')
     .option('--speed <x>', 'pace to the wall clock: simulated seconds per second', positiveNumber)
     .option('--quiet', 'print only the summary')
     .option('--no-dashboard', 'plain progress lines instead of the live dashboard (also without a TTY, and in CI)')
@@ -178,7 +196,7 @@ export function buildProgram(result: { code: number }): Command {
     .description('write one slot (geometry, channels, beamformers, metrics) as JSON')
     .argument('<scenario>')
     .requiredOption('--slot <n>', 'slot index', intOption(0))
-    .requiredOption('--out <file>', 'JSON file to write')
+    .requiredOption('--out <file>', 'JSON file to write (its folder must exist)')
     .option('--seed <n>', 'seed', intOption(0))
     .addOption(policyOption())
     .action(async (file, o) => {
@@ -187,7 +205,7 @@ export function buildProgram(result: { code: number }): Command {
   program
     .command('schema')
     .description('print the JSON Schema of scenario files')
-    .option('--out <file>')
+    .option('--out <file>', 'write it to this file (its folder must exist) instead of stdout')
     .action((o) => {
       result.code = commandSchema(o);
     });

@@ -22,7 +22,7 @@ import { familyOf } from '../learning/families.ts';
 import { readMetadata, removeDir, type ModelMetadata } from '../learning/model-store.ts';
 import { builtinFamilies, useInferenceBackend } from '../learning/policies.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
-import { intOption, readScenario } from './args.ts';
+import { checkOutputDir, intOption, readScenario, UsageError } from './args.ts';
 
 function rhoOpt(v: string): number {
   const n = Number(v);
@@ -234,6 +234,7 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--force', 'replace a finished model in --out')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
     .action(async (file: string, o: TrainCliOptions) => {
+      if (o.family && o.method && o.family !== o.method) throw new UsageError(`--family ${o.family} and --method ${o.method} (its old name) disagree: give one`);
       result.code = await commandTrain(file, o);
     });
   const models = program.command('models').description('the learned models: what is shipped and what each was trained on');
@@ -263,7 +264,8 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--test-samples <n>', 'test samples', intOption(1), 2000)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
     .action(async (which: string, o: { out: string; scenario: string; models: string; testSamples: number; backend?: string }) => {
-      if (which !== 'vfl') throw new InvalidArgumentError(`unknown figure set "${which}" (known: vfl)`);
+      if (which !== 'vfl') throw new UsageError(`figures ${which}: unknown figure set (known: vfl; paper 003's are \`isac-twin localization figures\`)`);
+      checkOutputDir('--out', o.out, { create: true });
       const { writeVflFigures } = await import('../learning/figures.ts');
       const { tf } = await startBackend(o.backend);
       result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario, readScenario: readScenario });

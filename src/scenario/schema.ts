@@ -9,14 +9,41 @@
  * −94 dBm noise, 3.5 GHz) are documented choices, taken from paper 003's noise power.
  *
  * Units are in the field names: M (metres), Mps (m/s), Dbm, Db, Ms (milliseconds), Hz, Deg, S.
+ *
+ * Bounds: every field has physical bounds (in its description) wide enough for any deployment
+ * the twin models and narrow enough that the arithmetic stays finite (10^(dBm/10) overflows past
+ * ~3000 dBm; typed arrays have a length limit) — a value outside is refused at validation rather
+ * than crashing the run. The memory the channel state needs is checked at validation too
+ * (validate.ts, `estimateMemoryBytes`).
  */
 import { z } from 'zod';
 
-const num = () => z.number();
+/** Upper bounds of the counts (see each field's description for the reason). */
+export const LIMITS = {
+  /** BSs / APs: a city-scale network; the BS–BS channel grows as M². */
+  nodes: 1024,
+  /** Antennas per array: 1024 covers massive MIMO (64–256 elements today) with room to spare. */
+  antennas: 1024,
+  /** Users or targets per cell. */
+  perCell: 4096,
+  /** Slots of one run: 1e9 slots of 1 ms are 11.6 simulated days. */
+  slots: 1e9,
+} as const;
+
 const positive = () => z.number().positive();
 const nonNegative = () => z.number().nonnegative();
 const count = () => z.number().int().positive();
-const point = z.tuple([z.number(), z.number()]).describe('[x, y] in metres');
+/** A coordinate within ±1000 km of the origin (a country; keeps squared distances exact). */
+const coord = () => z.number().min(-1e6).max(1e6);
+const point = z.tuple([coord(), coord()]).describe('[x, y] in metres (|x|, |y| ≤ 1e6)');
+/** A speed up to 1000 m/s (Mach 3: faster than any vehicle or aircraft a network serves). */
+const speed = (d: number) => nonNegative().max(1000).default(d);
+/** A power level in dBm: −200 … 80 (80 dBm = 100 kW, above any transmitter; −200 dBm is far below thermal noise). */
+const dbm = () => z.number().min(-200).max(80);
+/** A relative error level in dB: −100 … 20 (−100 dB is exact for every purpose; 20 dB is pure noise). */
+const errorDb = () => z.number().min(-100).max(20);
+/** A duration in ms up to one hour. */
+const ms = () => nonNegative().max(3.6e6);
 
 const frame = z
   .enum(['cell', 'world'])
@@ -29,9 +56,9 @@ export const mobilitySchema = z
     z
       .strictObject({
         model: z.literal('constant-velocity'),
-        speedMps: nonNegative().default(1.5),
+        speedMps: speed(1.5).describe('m/s, ≤ 1000'),
         headingDeg: z
-          .union([z.number(), z.literal('random')])
+          .union([z.number().min(-360).max(360), z.literal('random')])
           .default('random')
           .describe('direction of motion, degrees from east counter-clockwise, or "random" per node'),
         boundary: z
@@ -43,7 +70,7 @@ export const mobilitySchema = z
     z
       .strictObject({
         model: z.literal('waypoints'),
-        speedMps: nonNegative().default(1.5),
+        speedMps: speed(1.5).describe('m/s, ≤ 1000'),
         waypointsM: z.array(point).min(1),
         loop: z.boolean().default(true).describe('after the last waypoint go back to the first; else stop'),
         frame,
@@ -52,15 +79,15 @@ export const mobilitySchema = z
     z
       .strictObject({
         model: z.literal('random-waypoint'),
-        speedMps: nonNegative().default(1.5),
-        speedSpreadMps: nonNegative().default(0).describe('each leg draws its speed uniformly in speed ± spread'),
-        pauseS: nonNegative().default(0).describe('pause at each waypoint'),
+        speedMps: speed(1.5).describe('m/s, ≤ 1000'),
+        speedSpreadMps: nonNegative().max(1000).default(0).describe('each leg draws its speed uniformly in speed ± spread; must be below speedMps (a leg at speed ≤ 0 never ends)'),
+        pauseS: nonNegative().max(86400).default(0).describe('pause at each waypoint (s, ≤ one day)'),
       })
       .describe('random waypoint model inside the node’s cell disc'),
     z
       .strictObject({
         model: z.literal('lane'),
-        speedMps: nonNegative().default(30),
+        speedMps: speed(30).describe('m/s, ≤ 1000'),
         roadM: z.array(point).min(2).describe('road polyline; nodes start at random points along it'),
         frame,
         direction: z
@@ -76,13 +103,13 @@ export const placementSchema = z
   .discriminatedUnion('model', [
     z.strictObject({
       model: z.literal('uniform-in-cell'),
-      minDistanceM: nonNegative().default(35).describe('minimum distance from the BS'),
-      maxDistanceM: positive().optional().describe('maximum distance from the BS (default: the cell radius)'),
+      minDistanceM: nonNegative().max(1e5).default(35).describe('minimum distance from the BS (≤ 100 km)'),
+      maxDistanceM: positive().max(1e5).optional().describe('maximum distance from the BS (default: the cell radius; ≤ 100 km)'),
     }),
     z
       .strictObject({
         model: z.literal('uniform-in-area'),
-        minDistanceM: nonNegative().default(10).describe('minimum distance from every AP'),
+        minDistanceM: nonNegative().max(1e5).default(10).describe('minimum distance from every AP (≤ 100 km)'),
       })
       .describe('cell-free: uniform over the deployment area, at least minDistanceM from every AP'),
     z.strictObject({
@@ -104,14 +131,14 @@ export const placementSchema = z
   .describe('initial positions (lane mobility places nodes along the road instead)');
 
 const nodesShape = (perCell: number, speed: number) => ({
-  perCell: z.number().int().nonnegative().default(perCell).describe('nodes per cell, each bound to its cell’s BS'),
+  perCell: z.number().int().nonnegative().max(LIMITS.perCell).default(perCell).describe(`nodes per cell, each bound to its cell’s BS (≤ ${LIMITS.perCell}; the memory check of validation may refuse less)`),
   placement: placementSchema.prefault({ model: 'uniform-in-cell' }),
   mobility: mobilitySchema.prefault({ model: 'random-waypoint', speedMps: speed }),
 });
 
 export const cellFreeSchema = z.strictObject({
-  numAps: count().default(16).describe('M, number of access points'),
-  areaM: positive().default(1000).describe('side of the square deployment area, centred on the origin'),
+  numAps: count().max(LIMITS.nodes).default(16).describe(`M, number of access points (≤ ${LIMITS.nodes}: the AP–AP channel grows as M²)`),
+  areaM: positive().max(1e5).default(1000).describe('side of the square deployment area, centred on the origin (≤ 100 km)'),
   wrapAround: z.boolean().default(false).describe('torus: distances (path loss, angles) to the nearest image of each AP'),
   apLayout: z
     .enum(['grid', 'random', 'explicit'])
@@ -126,12 +153,12 @@ export const associationSchema = z.strictObject({
     .enum(['cell', 'all', 'user-centric'])
     .optional()
     .describe('who carries a user’s stream. cell: one AP (its cell’s BS; cell-free: the strongest AP); all: every AP coherently; user-centric: the clusterSize strongest APs. Default: cell (multicell), all (cell-free)'),
-  clusterSize: count().default(4).describe('user-centric: APs per user (by large-scale gain)'),
+  clusterSize: count().max(LIMITS.nodes).default(4).describe('user-centric: APs per user (by large-scale gain)'),
   handover: z
     .strictObject({
       enabled: z.boolean().default(false).describe('re-associate as users move (logged as handover events)'),
-      hysteresisDb: nonNegative().default(3).describe('a new AP must be this much stronger (large-scale gain) than the current one'),
-      periodSlots: count().default(100).describe('association is re-evaluated every this many slots'),
+      hysteresisDb: nonNegative().max(100).default(3).describe('a new AP must be this much stronger (large-scale gain) than the current one'),
+      periodSlots: count().max(LIMITS.slots).default(100).describe('association is re-evaluated every this many slots'),
     })
     .prefault({}),
 });
@@ -156,56 +183,56 @@ export const sensingSchema = z.strictObject({
 
 export const topologySchema = z.strictObject({
   kind: z.enum(['multicell', 'cell-free']).default('multicell').describe('multicell: cells with one BS each; cell-free: APs over an area and a CPU'),
-  numCells: count().default(3).describe('M, number of cells (one BS each)'),
+  numCells: count().max(LIMITS.nodes).default(3).describe(`M, number of cells (one BS each; ≤ ${LIMITS.nodes}: the BS–BS channel grows as M²)`),
   layout: z.enum(['hex', 'explicit']).default('hex').describe('"hex": BS positions from a hexagonal layout'),
   bsPositionsM: z.array(point).optional().describe('BS positions for layout "explicit"'),
-  cellRadiusM: positive().default(500),
-  numTxAnt: count().default(12).describe('N_T, transmit antennas per BS (half-wavelength ULA)'),
-  numRxAnt: count().default(12).describe('N_R, receive antennas per BS (half-wavelength ULA)'),
-  txPowerDbm: num().default(30).describe('P_T, power budget of every BS'),
-  arrayBroadsideDeg: num().default(90).describe('azimuth of every ULA’s broadside, degrees from east'),
+  cellRadiusM: positive().max(1e5).default(500).describe('m, ≤ 100 km (beyond any cell)'),
+  numTxAnt: count().max(LIMITS.antennas).default(12).describe(`N_T, transmit antennas per BS (half-wavelength ULA; ≤ ${LIMITS.antennas}, above any massive-MIMO array)`),
+  numRxAnt: count().max(LIMITS.antennas).default(12).describe(`N_R, receive antennas per BS (half-wavelength ULA; ≤ ${LIMITS.antennas})`),
+  txPowerDbm: z.number().min(-100).max(80).default(30).describe('P_T, power budget of every BS (−100 … 80 dBm: 80 dBm = 100 kW is above any transmitter; far beyond, 10^(P/10) overflows to Infinity)'),
+  arrayBroadsideDeg: z.number().min(-360).max(360).default(90).describe('azimuth of every ULA’s broadside, degrees from east'),
   cellFree: cellFreeSchema.prefault({}).describe('cell-free networks: APs, area, CPU (used when kind is cell-free)'),
 });
 
 export const channelSchema = z.strictObject({
-  carrierHz: positive().default(3.5e9),
-  ricianK: nonNegative().default(3).describe('Rician factor v (linear) of BS–user and BS–BS links'),
-  commPathLossExp: positive().default(3.6),
-  sensPathLossExp: positive().default(2).describe('per direction of the round trip'),
-  bsBsPathLossExp: positive().default(3.6).describe('BS-to-BS interference links (ground level, like users)'),
-  refDistanceM: positive().default(1).describe('free-space reference distance of the path-loss law'),
-  minDistanceM: positive().default(1).describe('distances are clamped below this'),
+  carrierHz: z.number().min(1e6).max(1e13).default(3.5e9).describe('carrier frequency (1 MHz … 10 THz)'),
+  ricianK: nonNegative().max(1e6).default(3).describe('Rician factor v (linear) of BS–user and BS–BS links (≤ 1e6: pure line of sight)'),
+  commPathLossExp: positive().max(10).default(3.6).describe('path-loss exponent (≤ 10: measured exponents stay below 6)'),
+  sensPathLossExp: positive().max(10).default(2).describe('per direction of the round trip (≤ 10)'),
+  bsBsPathLossExp: positive().max(10).default(3.6).describe('BS-to-BS interference links (ground level, like users; ≤ 10)'),
+  refDistanceM: positive().max(1e4).default(1).describe('free-space reference distance of the path-loss law'),
+  minDistanceM: positive().max(1e4).default(1).describe('distances are clamped below this'),
   fading: z
     .strictObject({
       model: z
         .enum(['clarke', 'gauss-markov', 'block', 'static'])
         .default('clarke')
         .describe('clarke: sum-of-sinusoids field over each user’s position, autocorrelation J0(2π f_D n T) at every lag (docs/fading.md); gauss-markov: AR(1) h ← ρh + √(1−ρ²)n, ρ = J0(2π f_D T_slot), lag-n correlation ρⁿ (legacy: decorrelates far too slowly); block: redraw; static: never'),
-      coherenceSlots: count().default(10).describe('block model: slots between redraws'),
+      coherenceSlots: count().max(LIMITS.slots).default(10).describe('block model: slots between redraws'),
       sinusoids: count().max(256).default(16).describe('clarke: sinusoids per channel entry'),
     })
     .prefault({}),
   noise: z
     .strictObject({
-      commDbm: num().default(-94).describe('σ_c², receiver noise of a user'),
-      sensDbm: num().default(-94).describe('σ_s², noise per receive antenna of a BS'),
+      commDbm: dbm().default(-94).describe('σ_c², receiver noise of a user (−200 … 80 dBm)'),
+      sensDbm: dbm().default(-94).describe('σ_s², noise per receive antenna of a BS (−200 … 80 dBm)'),
     })
     .prefault({}),
 });
 
 export const timingSchema = z.strictObject({
-  slotMs: positive().default(1),
-  slotsPerFrame: count().default(10),
-  pilotPeriodSlots: count().default(10).describe('every BS sounds its channels every this many slots'),
-  pilotOffsetSlots: z.number().int().nonnegative().default(0).describe('slot of the first pilot'),
-  csiFeedbackDelayMs: nonNegative().default(1).describe('pilot → CSI report at the BS (a multiple of the slot)'),
-  csiNmseDb: num().default(-20).describe('estimation error power relative to the link’s mean gain'),
+  slotMs: z.number().min(0.001).max(1000).default(1).describe('slot length: 0.001 … 1000 ms (1 µs is below any numerology; 1 s slots miss every fading process)'),
+  slotsPerFrame: count().max(LIMITS.slots).default(10),
+  pilotPeriodSlots: count().max(LIMITS.slots).default(10).describe('every BS sounds its channels every this many slots'),
+  pilotOffsetSlots: z.number().int().nonnegative().max(LIMITS.slots).default(0).describe('slot of the first pilot'),
+  csiFeedbackDelayMs: ms().default(1).describe('pilot → CSI report at the BS (a multiple of the slot, shorter than the run)'),
+  csiNmseDb: errorDb().default(-20).describe('estimation error power relative to the link’s mean gain (−100 … 20 dB)'),
   csiQuantBits: z.number().int().nonnegative().max(16).default(0).describe('bits per real component; 0 = off'),
   backhaul: z
     .strictObject({
-      delayMs: nonNegative().default(2).describe('one-way BS/AP ↔ central unit delay'),
-      jitterMs: nonNegative().default(0.5).describe('extra delay, uniform in [0, jitter] per message'),
-      capacityMbps: positive()
+      delayMs: ms().default(2).describe('one-way BS/AP ↔ central unit delay (≤ one hour)'),
+      jitterMs: ms().default(0.5).describe('extra delay, uniform in [0, jitter] per message'),
+      capacityMbps: positive().max(1e9)
         .optional()
         .describe('capacity of each link and direction: a message of B bits waits for the link, then takes B/C before the delay. Absent: unlimited'),
       bitsPerReal: count().max(64).default(16).describe('payload size of one real number in a message (CSI, gains, beams)'),
@@ -214,23 +241,24 @@ export const timingSchema = z.strictObject({
     .prefault({}),
   echo: z
     .strictObject({
-      periodSlots: count().default(1).describe('target-angle estimates from echoes every this many slots'),
-      angleStdDeg: nonNegative().default(0.5).describe('standard deviation of the angle estimate'),
-      alphaNmseDb: num().default(-20).describe('error of the echo-coefficient estimate relative to its power'),
+      periodSlots: count().max(LIMITS.slots).default(1).describe('target-angle estimates from echoes every this many slots'),
+      angleStdDeg: nonNegative().max(360).default(0.5).describe('standard deviation of the angle estimate'),
+      alphaNmseDb: errorDb().default(-20).describe('error of the echo-coefficient estimate relative to its power (−100 … 20 dB)'),
     })
     .prefault({}),
   decision: z
     .strictObject({
       periodSlots: count()
+        .max(LIMITS.slots)
         .default(1)
         .describe('a decision is started every this many slots (when idle); policies whose beams depend on the CSI alone (mrt, zf, imt, local-mmse) are not recomputed while an AP’s CSI and association are unchanged'),
       latency: z
         .enum(['none', 'fixed', 'measured'])
         .default('none')
         .describe('none: instant; fixed: fixedMs; measured: the policy’s compute time × measuredScale'),
-      fixedMs: nonNegative().default(0),
-      measuredScale: positive().default(1).describe('simulated ms per measured ms of compute'),
-      deadlineMs: positive().optional().describe('past this the fallback policy acts until the slow result lands'),
+      fixedMs: ms().default(0),
+      measuredScale: positive().max(1e6).default(1).describe('simulated ms per measured ms of compute'),
+      deadlineMs: positive().max(3.6e6).optional().describe('past this the fallback policy acts until the slow result lands'),
       fallback: z.string().default('mrt').describe('policy that acts when the deadline passes'),
     })
     .prefault({}),
@@ -250,28 +278,29 @@ export const localizationSchema = z.strictObject({
     })
     .describe('the targets the central controller localises (paper 003: one, at the origin)'),
   tmtPositionsM: z.array(point).min(1).describe('TMT positions (world frame, m)'),
-  effectiveBandwidthHz: positive().default(100e6).describe('β, effective (RMS) bandwidth of the pulse g(t)'),
-  snapshots: count().default(256).describe('L, sensing snapshots (symbols) per slot'),
+  effectiveBandwidthHz: positive().max(1e12).default(100e6).describe('β, effective (RMS) bandwidth of the pulse g(t)'),
+  snapshots: count().max(1e7).default(256).describe('L, sensing snapshots (symbols) per slot'),
   symbolDurationS: positive()
+    .max(1)
     .default(1e-8)
     .describe('T_s; L·T_s is the sensing interval of a slot. Paper 003 gives none: default 1/β = 10 ns'),
-  noisePsdDbmHz: num().default(-174).describe('σ_s², PSD of the sensing noise at the TMTs'),
+  noisePsdDbmHz: z.number().min(-250).max(0).default(-174).describe('σ_s², PSD of the sensing noise at the TMTs (−250 … 0 dBm/Hz)'),
   zeta: z
     .strictObject({
       model: z
         .enum(['static', 'block', 'gauss-markov'])
         .default('block')
         .describe('static: drawn once; block: redrawn every coherenceSlots; gauss-markov: ζ ← cζ + √(1−c²)n per slot'),
-      coherenceSlots: count().default(10),
+      coherenceSlots: count().max(LIMITS.slots).default(10),
       correlation: z.number().min(0).max(1).default(0.99).describe('c of the gauss-markov model'),
     })
     .prefault({})
     .describe('time evolution of ζ_{m,n} ~ N(0, 1), the RCS factor of path BS m → target → TMT n'),
   estimate: z
     .strictObject({
-      periodSlots: count().default(1).describe('the central controller localises every this many slots'),
-      delayMs: nonNegative().default(1).describe('TMT signals → central controller → estimate available'),
-      gateM: positive().default(1).describe('no estimate (a miss) when the RMSE bound √C exceeds this'),
+      periodSlots: count().max(LIMITS.slots).default(1).describe('the central controller localises every this many slots'),
+      delayMs: ms().default(1).describe('TMT signals → central controller → estimate available'),
+      gateM: positive().max(1e6).default(1).describe('no estimate (a miss) when the RMSE bound √C exceeds this'),
     })
     .prefault({})
     .describe('estimates: truth + N(0, CRLB matrix) of the beams in force (an efficient estimator)'),
@@ -284,19 +313,30 @@ export const policySpecSchema = z
       name: z.string(),
       params: z.record(z.string(), z.unknown()).default({}),
     }),
-  ])
+  ], {
+    error: (iss) =>
+      iss.code === 'invalid_union' ? `must be a policy name (isac-twin policies) or { name, params }, got ${describeInput(iss.input)}` : undefined,
+  })
   .describe('a policy name, or { name, params }');
+
+function describeInput(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).default('unnamed'),
   description: z.string().optional(),
-  seed: z.number().int().nonnegative().default(1).describe('drives every random stream'),
-  durationSlots: count().default(10000),
+  seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(1).describe('drives every random stream (a whole number ≤ 2^53 − 1)'),
+  durationSlots: count().max(LIMITS.slots).default(10000).describe(`slots to simulate (≤ ${LIMITS.slots}: 11.6 simulated days of 1 ms slots; a longer run would not end)`),
   rho: z.number().min(0).max(1).default(0.5).describe('objective weight: ρ·R_c + (1−ρ)·R_s'),
   topology: topologySchema.prefault({}),
   users: z.strictObject(nodesShape(2, 1.5)).prefault({}).describe('communication users (K per cell)'),
   targets: z
-    .strictObject({ ...nodesShape(2, 1.5), rcsM2: positive().default(1).describe('radar cross-section (m²)') })
+    .strictObject({ ...nodesShape(2, 1.5), rcsM2: positive().max(1e6).default(1).describe('radar cross-section (m², ≤ 1e6)') })
     .prefault({})
     .describe('point targets (J per cell), sensed by their cell’s BS'),
   channel: channelSchema.prefault({}),
@@ -310,8 +350,8 @@ export const scenarioSchema = z.strictObject({
     .describe('TOA localisation of targets by TMTs and the central controller (paper 003); absent: off'),
   logging: z
     .strictObject({
-      everySlots: count().default(1).describe('log one slot in this many (decimation)'),
-      batchSlots: count().default(500).describe('slots per SQLite transaction'),
+      everySlots: count().max(LIMITS.slots).default(1).describe('log one slot in this many (decimation)'),
+      batchSlots: count().max(1e6).default(500).describe('slots per SQLite transaction (≤ 1e6)'),
     })
     .prefault({}),
 });

@@ -3,10 +3,10 @@
  * several fields at once (counts that must agree, delays that must be whole slots, policies that
  * must exist and fit the topology). Every failure is one ScenarioError with file, path and line.
  */
-import { buildTopology, type Topology } from '../phy/network.ts';
-import { checkPolicySpec, resolvePolicy } from '../policies/registry.ts';
-import { parseScenarioText, ScenarioError, type FieldPath, type SourceMap } from './load.ts';
-import type { PolicySpec, Scenario } from './schema.ts';
+import { buildTopology, numCellsOf, type Topology } from '../phy/network.ts';
+import { checkPolicySpec, policyDefinition, resolvePolicy, type PolicyProblem } from '../policies/registry.ts';
+import { describeIssue, parseScenarioText, ScenarioError, type FieldPath, type SourceMap } from './load.ts';
+import { LIMITS, type MobilitySpec, type PolicySpec, type Scenario } from './schema.ts';
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -20,6 +20,76 @@ export interface LoadedScenario {
 function isMultiple(value: number, step: number): boolean {
   const q = value / step;
   return Math.abs(q - Math.round(q)) < 1e-9 * Math.max(1, q);
+}
+
+/** The most memory a scenario's channel state may need (validation refuses more). */
+export const MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
+
+/**
+ * Estimate of the memory (bytes) the twin's channel state needs, from the counts alone: complex
+ * float64 (16 B) per entry of the channel H (M·U·N_T, held twice: the field and the true
+ * channel), the BS–BS channel G (M²·N_R·N_T), the CSI views of every AP and the central unit
+ * ((M+1)·M·U·N_T), and for clarke fading 6 float64 per sinusoid (M·U·N_T·sinusoids).
+ */
+export function estimateMemoryBytes(s: Scenario): { bytes: number; terms: Record<string, number> } {
+  const M = s.topology.kind === 'cell-free' ? s.topology.cellFree.numAps : s.topology.numCells;
+  const cells = numCellsOf(s);
+  const U = cells * s.users.perCell + (s.sensing.streams ?? (s.topology.kind === 'cell-free' ? 1 : 0));
+  const T = cells * s.targets.perCell;
+  const NT = s.topology.numTxAnt;
+  const NR = s.topology.numRxAnt;
+  const sinusoids = s.channel.fading.model === 'clarke' ? s.channel.fading.sinusoids : 0;
+  const terms = {
+    channels: 16 * 2 * M * U * NT,
+    'BS–BS channel': 16 * M * M * NR * NT,
+    'CSI views': 16 * (M + 1) * M * U * NT,
+    'fading sinusoids': 48 * M * U * NT * sinusoids,
+    targets: 16 * 2 * M * T * (NT + NR),
+  };
+  return { bytes: Object.values(terms).reduce((a, b) => a + b, 0), terms };
+}
+
+const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 10 * 2 ** 30 ? 1 : 0)} GiB`;
+
+/** Refuses a scenario whose channel state cannot fit in MEMORY_LIMIT_BYTES (the message names the fields). */
+function memoryProblem(s: Scenario): { path: FieldPath; message: string } | undefined {
+  const { bytes, terms } = estimateMemoryBytes(s);
+  if (bytes <= MEMORY_LIMIT_BYTES) return undefined;
+  const cellFree = s.topology.kind === 'cell-free';
+  const top = Object.entries(terms).sort((a, b) => b[1] - a[1])[0];
+  const fields = [
+    cellFree ? `topology.cellFree.numAps = ${s.topology.cellFree.numAps}` : `topology.numCells = ${s.topology.numCells}`,
+    `users.perCell = ${s.users.perCell}`,
+    `topology.numTxAnt = ${s.topology.numTxAnt}`,
+    `topology.numRxAnt = ${s.topology.numRxAnt}`,
+    ...(s.channel.fading.model === 'clarke' ? [`channel.fading.sinusoids = ${s.channel.fading.sinusoids}`] : []),
+  ];
+  return {
+    path: ['topology'],
+    message: `the channel state would need about ${gib(bytes)} of memory (most for the ${top[0]}: ${gib(top[1])}), more than the ${gib(MEMORY_LIMIT_BYTES)} limit: reduce ${fields.join(', ')}`,
+  };
+}
+
+/** A requirement's problem about the model (not the policy name) belongs to `params.model`. */
+function policyProblemPath(problem: PolicyProblem): FieldPath {
+  if (problem.path.length === 1 && problem.path[0] === 'name' && /^(no model at|model |cannot read model|unreadable model)/.test(problem.message)) {
+    return ['params', 'model'];
+  }
+  return problem.path;
+}
+
+/** A parameter's problem in the wording of the scenario's own messages (the registry passes zod's). */
+function policyProblemMessage(spec: PolicySpec, problem: PolicyProblem): string {
+  if (problem.atKey || problem.path[0] !== 'params') return problem.message;
+  const parsed = policyDefinition(spec.name)?.params.safeParse(spec.params ?? {}, { reportInput: true });
+  const issue = parsed && !parsed.success ? parsed.error.issues[0] : undefined;
+  if (!issue || issue.code === 'unrecognized_keys' || JSON.stringify(['params', ...issue.path]) !== JSON.stringify(problem.path)) return problem.message;
+  return describeIssue(issue);
+}
+
+/** Slots from a pilot to the first CSI report at the BS; the run must last longer. */
+function csiArrivalSlot(s: Scenario): number {
+  return s.timing.pilotOffsetSlots + Math.round(s.timing.csiFeedbackDelayMs / s.timing.slotMs);
 }
 
 export function loadScenario(text: string, file: string): LoadedScenario {
@@ -60,14 +130,30 @@ export function loadScenario(text: string, file: string): LoadedScenario {
       fail(['localization', 'targets', 'mobility', 'frame'], 'localised targets belong to no cell: use frame "world"');
     }
   }
+  const checkSpread = (m: MobilitySpec, path: FieldPath) => {
+    if (m.model === 'random-waypoint' && m.speedSpreadMps > 0 && m.speedSpreadMps >= m.speedMps) {
+      fail([...path, 'speedSpreadMps'], `must be below speedMps (${m.speedMps} m/s): legs drawn at speed ≤ 0 never end, so the nodes would freeze`);
+    }
+  };
+  checkSpread(s.users.mobility, ['users', 'mobility']);
+  checkSpread(s.targets.mobility, ['targets', 'mobility']);
+  if (loc) checkSpread(loc.targets.mobility, ['localization', 'targets', 'mobility']);
   const slot = s.timing.slotMs;
   if (!isMultiple(s.timing.csiFeedbackDelayMs, slot)) {
     fail(['timing', 'csiFeedbackDelayMs'], `${s.timing.csiFeedbackDelayMs} ms is not a multiple of the slot (${slot} ms): CSI reports travel in uplink slots`);
   }
+  if (csiArrivalSlot(s) >= s.durationSlots) {
+    fail(
+      ['timing', 'csiFeedbackDelayMs'],
+      `the first CSI report arrives in slot ${csiArrivalSlot(s)} (pilot offset ${s.timing.pilotOffsetSlots} + ${s.timing.csiFeedbackDelayMs} ms delay), after the run's ${s.durationSlots} slots: CSI would never arrive`,
+    );
+  }
+  const memory = memoryProblem(s);
+  if (memory) fail(memory.path, memory.message, true);
   const topology = buildTopology(s);
   const checkSpec = (spec: PolicySpec, path: FieldPath) => {
     const problem = checkPolicySpec(spec, topology);
-    if (problem) fail([...path, ...problem.path], problem.message, problem.atKey);
+    if (problem) fail([...path, ...policyProblemPath(problem)], policyProblemMessage(spec, problem), problem.atKey);
   };
   checkSpec(s.policy, ['policy']);
   s.shadows.forEach((spec, i) => checkSpec(spec, ['shadows', i]));
@@ -87,13 +173,27 @@ export function withOverrides(
   const s = structuredClone(loaded.scenario);
   if (o.seed !== undefined) s.seed = o.seed;
   if (o.policy !== undefined) s.policy = { name: o.policy, params: s.policy.name === o.policy ? s.policy.params : {} };
-  if (o.slots !== undefined) s.durationSlots = o.slots;
+  if (o.slots !== undefined) {
+    if (!(Number.isInteger(o.slots) && o.slots >= 1 && o.slots <= LIMITS.slots)) {
+      throw new ScenarioError('command line', ['--slots'], undefined, undefined, `must be a whole number in 1 … ${LIMITS.slots}, got ${o.slots}`);
+    }
+    s.durationSlots = o.slots;
+    if (csiArrivalSlot(s) >= s.durationSlots) {
+      throw new ScenarioError(
+        'command line',
+        ['--slots'],
+        undefined,
+        undefined,
+        `${o.slots} slots end before the first CSI report arrives (slot ${csiArrivalSlot(s)}: ${loaded.file} timing.pilotOffsetSlots + csiFeedbackDelayMs): CSI would never arrive`,
+      );
+    }
+  }
   if (o.logEvery !== undefined) s.logging.everySlots = o.logEvery;
   if (o.shadows !== undefined) s.shadows = o.shadows.map((name) => ({ name, params: {} }));
   const topology = buildTopology(s);
   const check = (spec: PolicySpec, flag: string) => {
     const problem = checkPolicySpec(spec, topology);
-    if (problem) throw new ScenarioError('command line', [flag], undefined, undefined, problem.message);
+    if (problem) throw new ScenarioError('command line', [flag], undefined, undefined, policyProblemMessage(spec, problem));
   };
   if (o.policy !== undefined) check(s.policy, '--policy');
   s.shadows.forEach((spec) => check(spec, '--shadow'));

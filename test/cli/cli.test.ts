@@ -23,7 +23,7 @@ test('bad input: one message with file, path and line, exit code 2, no database 
   for (const args of [['validate', bad], ['run', bad, '--out', path.join(dir, 'never.sqlite')]]) {
     const r = cli(...args);
     assert.equal(r.status, 2);
-    assert.equal(r.stderr.trim(), `error: ${bad}:3:13: topology.numTxAnt: must be > 0`);
+    assert.equal(r.stderr.trim(), `error: ${bad}:3:13: topology.numTxAnt: must be > 0 (got 0)`);
   }
   assert.not.ok(existsSync(path.join(dir, 'never.sqlite')));
   assert.not.ok(existsSync(path.join(dir, 'twin-runs')));
