@@ -40,8 +40,8 @@ const point = z.tuple([coord(), coord()]).describe('[x, y] in metres (|x|, |y| �
 const speed = (d: number) => nonNegative().max(1000).default(d);
 /** A power level in dBm: −200 … 80 (80 dBm = 100 kW, above any transmitter; −200 dBm is far below thermal noise). */
 const dbm = () => z.number().min(-200).max(80);
-/** A relative error level in dB: −100 … 20 (−100 dB is exact for every purpose; 20 dB is pure noise). */
-const errorDb = () => z.number().min(-100).max(20);
+/** An estimation error in dB: −300 is exact for every practical purpose (ideal-CSI variants, tests). */
+const errorDb = () => z.number().min(-300).max(20);
 /** A duration in ms up to one hour. */
 const ms = () => nonNegative().max(3.6e6);
 
@@ -226,7 +226,7 @@ export const timingSchema = z.strictObject({
   pilotPeriodSlots: count().max(LIMITS.slots).default(10).describe('every BS sounds its channels every this many slots'),
   pilotOffsetSlots: z.number().int().nonnegative().max(LIMITS.slots).default(0).describe('slot of the first pilot'),
   csiFeedbackDelayMs: ms().default(1).describe('pilot → CSI report at the BS (a multiple of the slot, shorter than the run)'),
-  csiNmseDb: errorDb().default(-20).describe('estimation error power relative to the link’s mean gain (−100 … 20 dB)'),
+  csiNmseDb: errorDb().default(-20).describe('estimation error power relative to the link’s mean gain (−300 … 20 dB; −300: exact)'),
   csiQuantBits: z.number().int().nonnegative().max(16).default(0).describe('bits per real component; 0 = off'),
   backhaul: z
     .strictObject({
@@ -243,7 +243,7 @@ export const timingSchema = z.strictObject({
     .strictObject({
       periodSlots: count().max(LIMITS.slots).default(1).describe('target-angle estimates from echoes every this many slots'),
       angleStdDeg: nonNegative().max(360).default(0.5).describe('standard deviation of the angle estimate'),
-      alphaNmseDb: errorDb().default(-20).describe('error of the echo-coefficient estimate relative to its power (−100 … 20 dB)'),
+      alphaNmseDb: errorDb().default(-20).describe('error of the echo-coefficient estimate relative to its power (−300 … 20 dB; −300: exact)'),
     })
     .prefault({}),
   decision: z
