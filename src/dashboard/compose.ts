@@ -136,10 +136,10 @@ function mapPanel(view: DashboardView, width: number, height: number, ui: UiStat
 }
 
 const SENS: Record<Exclude<SensMetric, 'crlb'>, { name: string; value: (b: BsView) => string }> = {
-  sinr: { name: 'SINR', value: (b) => `${num(b.sensSinrDb, 1)} dB` },
+  sinr: { name: 'sens', value: (b) => `${num(b.sensSinrDb, 1)} dB` },
   rate: { name: 'radar', value: (b) => num(b.radarRate, 3) },
 };
-const SENS_NAME: Record<SensMetric, string> = { sinr: 'SINR', rate: 'radar', crlb: 'CRLB' };
+const SENS_NAME: Record<SensMetric, string> = { sinr: 'sens', rate: 'radar', crlb: 'CRLB' };
 
 /**
  * Per BS: an info line (policy, power, beam), the sum-rate sparkline and the sensing sparkline

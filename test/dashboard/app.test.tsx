@@ -98,7 +98,7 @@ test('keys: tab moves the focus, ? shows the help and esc closes it, s switches 
   stdin.write('?');
   await frameWhere(lastFrame, (f) => f.includes('stop the run (it is kept and marked interrupted)'), '? shows the help');
   stdin.write('\u001b');
-  await frameWhere(lastFrame, (f) => !f.includes('stop the run') && f.includes('rate, SINR'), 'esc closes the help');
+  await frameWhere(lastFrame, (f) => !f.includes('stop the run') && f.includes('rate, sens'), 'esc closes the help');
   await tick(20);
   stdin.write('s');
   await frameWhere(lastFrame, (f) => f.includes('rate, radar') && f.includes('  radar'), 's shows the radar rate');

@@ -1,17 +1,17 @@
 /**
  * A multicell frame (80 × 24, then 100 × 30) composed by the dashboard before cell-free networks
- * (git HEAD f4aab88's src/dashboard), for the unchanged-frame test in cellfree.test.ts.
+ * (git HEAD f4aab88's src/dashboard; since then the sensing rows read "sens", not "SINR"), for the unchanged-frame test in cellfree.test.ts.
  */
 export const MULTICELL_FRAME = [
   "isac-twin | unit | mrt (vs wmmse) | seed 7 | tfjs none                 ▶ running",
   "t 1.500 / 5.000 s ███▌░░░░░░░░░ 30% | slot 1498 | - real time | pace max | ETA –",
-  "━ Map ━━━━━━━━━━━━━━ 1.8 km wide ━ ─ Cells ─── R_c 7.90  R_s 0.500  rate, SINR ─",
+  "━ Map ━━━━━━━━━━━━━━ 1.8 km wide ━ ─ Cells ─── R_c 7.90  R_s 0.500  rate, sens ─",
   "       ⢀⣠⣀              ⣀⣄⡀        BS0 mrt | 30.0 dBm | beam 58 deg             ",
   "    ⣀⠤⠒⠁ ⠈⠙⠲⣄⡀      ⢀⡠⠒⠉ ⡄⠙⠲⢤⣀       rate               ▆▆▆▆▆▆▆▆▆▆▆▆▆▆▆     3.60",
-  "⢀⡠⠔⠊        ⡴⠉⠳⢤⣀⣀⠤⠊⠁    ⡇   ⠈⠓⠦⣄⡀   SINR               ███████████████  -8.5 dB",
+  "⢀⡠⠔⠊        ⡴⠉⠳⢤⣀⣀⠤⠊⠁    ⡇   ⠈⠓⠦⣄⡀   sens               ███████████████  -8.5 dB",
   "⡇       ✕ ⢀⠎    ⢸        ⡇       ⡇ BS1 mrt | 27.0 dBm | beam 90 deg  FALLBACK   ",
   "⡇        ⢠⠏     ⢸        ⡇       ⡇   rate               ███████████████     4.50",
-  "⡇     • 0⠁•     ⢸        1       ⡇   SINR               ▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁ -20.0 dB",
+  "⡇     • 0⠁•     ⢸        1       ⡇   sens               ▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁ -20.0 dB",
   "⡇               ⢸      •         ⡇                                              ",
   "⣇⡀              ⣸⣀       ✕      ⢀⡇                                              ",
   " ⠉⠓⢦⣀       ⢀⡠⠔⠉ ⠈⠙⠦⣄⡀       ⣀⠔⠊⠁                                               ",
@@ -28,13 +28,13 @@ export const MULTICELL_FRAME = [
   "q quit  p pause  +/- pace  tab focus  arrows scroll  s sensing  ? help  [map]   ",
   "isac-twin | unit | mrt (vs wmmse) | seed 7 | tfjs none                                     ▶ running",
   "t 1.500 / 5.000 s █████████░░░░░░░░░░░░░░░░░░░░░ 30% | slot 1498 | - real time | pace max | ETA –   ",
-  "━ Map ━━━━━━━━━━━━━━━━━━━━━━ 1.8 km wide ━ ─ Cells ─────────────── R_c 7.90  R_s 0.500  rate, SINR ─",
+  "━ Map ━━━━━━━━━━━━━━━━━━━━━━ 1.8 km wide ━ ─ Cells ─────────────── R_c 7.90  R_s 0.500  rate, sens ─",
   "                                           BS0 mrt | 30.0 dBm | beam 58 deg                         ",
   "         ⢀⠤⣄⡀                ⢀⡠⢤⡀            rate                           ▆▆▆▆▆▆▆▆▆▆▆▆▆▆▆     3.60",
-  "      ⡠⠔⠊⠁  ⠉⠳⢤⣀          ⣀⠤⠊⠁ ⡀⠉⠓⠦⣄         SINR                           ███████████████  -8.5 dB",
+  "      ⡠⠔⠊⠁  ⠉⠳⢤⣀          ⣀⠤⠊⠁ ⡀⠉⠓⠦⣄         sens                           ███████████████  -8.5 dB",
   "  ⢀⡠⠒⠉         ⣨⠙⠦⣄⡀  ⢀⡠⠔⠉     ⡇   ⠈⠙⠲⣄⡀   BS1 mrt | 27.0 dBm | beam 90 deg  FALLBACK               ",
   "⢠⠊⠁           ⡴⠁   ⠉⢳⠊⠁        ⡇       ⠉⢳    rate                           ███████████████     4.50",
-  "⢸         ✕ ⢀⠞      ⢸          ⡇        ⢸    SINR                           ▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁ -20.0 dB",
+  "⢸         ✕ ⢀⠞      ⢸          ⡇        ⢸    sens                           ▁▁▁▁▁▁▁▁▁▁▁▁▁▁▁ -20.0 dB",
   "⢸       •  ⢠⠎       ⢸          ⡇        ⢸                                                           ",
   "⢸         0  •      ⢸          1        ⢸                                                           ",
   "⢸                   ⢸        •          ⢸                                                           ",

@@ -130,7 +130,7 @@ test('composed screen at 80×24: 23 lines of exactly 80 columns with the numbers
   assert.ok(all.includes('BS0 mrt | 30.0 dBm | beam 45 deg'));
   assert.ok(all.includes('BS1 mrt | 27.0 dBm | beam 90 deg  FALLBACK'));
   assert.match(all, /  rate .* 4\.00\n/);
-  assert.match(all, /  SINR .* -20\.0 dB/);
+  assert.match(all, /  sens .* -20\.0 dB/);
   assert.ok(all.includes('1.0-1.2 s... pilots 1'), 'the open log window');
   assert.ok(text[22].startsWith('q quit  p pause  +/- pace  tab focus'));
 });
