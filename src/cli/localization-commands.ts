@@ -57,7 +57,7 @@ export function registerLocalizationCommands(program: Command, result: { code: n
     .command('figures')
     .description('regenerate paper 003 Figs. 2–4 (CRLB vs Γ, CRLB vs P, beampattern of BS 1) as CSV, markdown and SVG')
     .option('--scenario <file>', 'scenario with a localization: section', 'scenarios/localization.yaml')
-    .option('--out <dir>', 'output directory', 'docs/figures')
+    .option('--out <dir>', 'output directory (created; the committed figures live in docs/figures)', 'twin-runs/figures')
     .option('--drops <n>', 'random user drops averaged', intAtLeast(1), 20)
     .option('--first-seed <n>', 'seed of the first drop (drop i uses seed first + i)', intAtLeast(0), 1)
     .option('--gammas <list>', 'Fig. 2: SINR thresholds Γ (dB)', numberList, [0, 4, 8, 12, 16, 20])

@@ -258,7 +258,7 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .command('figures')
     .description('reproduce paper 000 figures (R_c, R_s vs SNR; Pareto) as tables and SVG')
     .argument('<which>', 'vfl')
-    .option('--out <dir>', 'output directory', 'docs/figures')
+    .option('--out <dir>', 'output directory (created; the committed figures live in docs/figures)', 'twin-runs/figures')
     .option('--scenario <file>', 'scenario the models were trained on', 'scenarios/default.yaml')
     .option('--models <dir>', 'model directory', 'models')
     .option('--test-samples <n>', 'test samples', intOption(1), 2000)
