@@ -4,7 +4,7 @@
  * that has its `slots` row has all its other rows too: ranges are bounded by a slot read from
  * `slots` first, and later commits only add rows beyond it.
  */
-import { statSync } from 'node:fs';
+import { fileMtimeMs } from '../analysis/run-db.ts';
 import { stoppedText, writerStopped, type RunsRow } from '../store/schema.ts';
 import type { TwinEvent } from '../sim/events.ts';
 import { all, closeDb, get, openDb, type Db } from '../store/db.ts';
@@ -28,19 +28,6 @@ export interface RunProgress {
   stopped?: string;
 }
 
-/** Newest mtime (ms) of a database and its WAL: the last sign of life of files without a heartbeat. */
-function mtimeMs(file: string): number {
-  let t = NaN;
-  for (const f of [file, `${file}-wal`]) {
-    try {
-      const m = statSync(f).mtimeMs;
-      if (!(m <= t)) t = m;
-    } catch {
-      // no WAL
-    }
-  }
-  return t;
-}
 
 export class RunReader {
   private constructor(
@@ -116,7 +103,7 @@ export class RunReader {
       'SELECT * FROM runs WHERE run_id = ?',
       [this.runId],
     ))!;
-    const beat = r.heartbeat_at === undefined || r.heartbeat_at === null ? mtimeMs(this.file) : undefined;
+    const beat = r.heartbeat_at === undefined || r.heartbeat_at === null ? fileMtimeMs(this.file) : undefined;
     const live = writerStopped(r, now, beat);
     return { status: r.status, slotsDone: r.slots_done, error: r.error, ...(live?.stopped ? { stopped: stoppedText(live) } : {}) };
   }
