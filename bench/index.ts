@@ -3,6 +3,7 @@
  * with the target and the ratio measured/target (≥ 1 meets it). `--quick` shortens the runs;
  * `--only <name>` runs one group. Not part of `npm test`: speed is never asserted in tests.
  */
+import '../scripts/quiet-cursor.mjs';
 import { existsSync } from 'node:fs';
 
 export interface BenchRow {

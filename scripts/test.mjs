@@ -7,7 +7,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const uvu = path.join(root, 'node_modules', 'uvu', 'bin.js');
 const pattern = process.argv[2] ?? '\\.test\\.tsx?$';
-const child = spawn(process.execPath, ['--import', 'tsx', uvu, 'test', pattern], {
+const child = spawn(process.execPath, ['--import', path.join(root, 'scripts', 'quiet-cursor.mjs'), '--import', 'tsx', uvu, 'test', pattern], {
   cwd: root,
   env: { ...testEnv(process.env), NO_COLOR: '1' },
   stdio: ['ignore', 'pipe', 'inherit'],
