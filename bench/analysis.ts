@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeFile } from '../src/analysis/analyze.ts';
 import { renderPlot } from '../src/analysis/plot.ts';
-import { closeDb, exec, openDb, run } from '../src/store/db.ts';
+import { execSync, openDbSync, runSync } from '../src/store/db.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from '../src/store/schema.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,13 +28,13 @@ const hash = (a: string, b: string, salt: number) => `(((${a}) * 2654435761 + ($
 export async function buildSyntheticRun(file: string, numSlots: number): Promise<void> {
   const tmp = `${file}.partial`;
   rmSync(tmp, { force: true });
-  const db = await openDb(tmp, 'create');
+  const db = openDbSync(tmp, 'create');
   try {
-    await exec(db, 'PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
-    await exec(db, SCHEMA_SQL);
-    await run(db, `INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('kind', 'isac-twin-run')`, [String(SCHEMA_VERSION)]);
+    execSync(db, 'PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;');
+    execSync(db, SCHEMA_SQL);
+    runSync(db, `INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('kind', 'isac-twin-run')`, [String(SCHEMA_VERSION)]);
     const resolved = { name: 'bench-synthetic', seed: 1, durationSlots: numSlots, rho: 0.5, policy: { name: 'mrt', params: {} }, shadows: [{ name: 'wmmse', params: {} }] };
-    await run(
+    runSync(
       db,
       `INSERT INTO runs (name, scenario_file, scenario_yaml, resolved_json, topology_json, seed, policy, shadows_json, package_version, backend,
         status, started_at, ended_at, slot_ms, duration_slots, slots_done, log_every, num_bs, num_users, num_targets)
@@ -42,7 +42,7 @@ export async function buildSyntheticRun(file: string, numSlots: number): Promise
         'completed', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z', 1, ?, ?, 1, 3, 6, 3)`,
       [JSON.stringify(resolved), numSlots, numSlots],
     );
-    await exec(
+    execSync(
       db,
       `BEGIN;
 CREATE TEMP TABLE n (slot INTEGER PRIMARY KEY);
@@ -69,7 +69,7 @@ INSERT INTO events (slot, t_ms, kind, bs, detail) SELECT slot, slot * 1.0, 'pilo
 COMMIT;`,
     );
   } finally {
-    await closeDb(db);
+    db.close();
   }
   renameSync(tmp, file);
 }

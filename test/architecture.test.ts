@@ -52,7 +52,7 @@ test('the rule itself catches what it should (so it cannot silently pass)', () =
     'import Database from "better-sqlite3";',
     "import { RunStore } from '../store/run-store.ts';",
     'import { RunStore } from "../../store/run-store.ts";',
-    "export { openDb } from '../store/db.ts';",
+    "export { openDbSync } from '../store/db.ts';",
     "import { readFileSync } from 'fs';",
     'import { readFileSync } from "node:fs";',
     "import 'node:fs';",

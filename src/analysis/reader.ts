@@ -24,7 +24,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { all } from '../store/db.ts';
+import { allSync } from '../store/db.ts';
 import { asInputError, type RunDb, type SlotRange } from './run-db.ts';
 
 export interface ValueColumn {
@@ -200,7 +200,7 @@ export async function scan(run: RunDb, range: SlotRange, specs: ScanSpec[], opti
     if (threads > 0 && rows >= (options.parallelMinRows ?? PARALLEL_MIN_ROWS) && tasks.length > 1) {
       done = await scanInThreads(run.file, tasks, params, parse, threads, options.worker ?? new URL('./scan-worker.mjs', import.meta.url));
     }
-    for (const t of tasks.slice(done)) parse(t, (await all<ResultRow>(run.db, t.sql, params(t)))[0] ?? null);
+    for (const t of tasks.slice(done)) parse(t, allSync<ResultRow>(run.db, t.sql, params(t))[0] ?? null);
   } catch (e) {
     throw asInputError(run.file, e);
   }

@@ -3,15 +3,16 @@
  * by isac-twin, reads the run row, and fixes the committed slot range so that every later query
  * (on any connection) sees the same slots even while the twin is still appending to the file.
  *
- * Databases are opened read-only. A run still being written (status `running`, WAL mode) is
+ * Databases are only read (see openReadOnly for how that leaves no -wal/-shm files behind; the
+ * one write is `createViews`, on a finished run). A run still being written (status `running`, WAL mode) is
  * read as far as it is committed, with a note saying so. Every SQLite error that means "this
  * file is damaged" becomes an AnalysisInputError naming the file.
  */
 import type { RunsRow } from '../store/schema.ts';
-import { closeDb, exec, openDb, all, get, type Db } from '../store/db.ts';
+import { allSync, execSync, getSync, openDbSync, type Db } from '../store/db.ts';
 import { SCHEMA_VERSION, stoppedText, writerStopped } from '../store/schema.ts';
 import { VIEWS_SQL } from '../store/views.ts';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisInputError } from './errors.ts';
 
@@ -51,12 +52,18 @@ export interface RunMeta {
   lastUpdate: string | null;
 }
 
-/** The newest modification time of a database and its WAL file (ms), NaN when unreadable. */
+/**
+ * The newest modification time of a database and its WAL file (ms), NaN when unreadable. An empty
+ * WAL file does not count: opening the database to read it creates one, stamped with the time of
+ * that reading, not of a write.
+ */
 export function fileMtimeMs(file: string): number {
   let t = NaN;
   for (const f of [file, `${file}-wal`]) {
     try {
-      const m = statSync(f).mtimeMs;
+      const st = statSync(f);
+      if (f !== file && st.size === 0) continue;
+      const m = st.mtimeMs;
       if (!(m <= t)) t = m;
     } catch {
       // no WAL file
@@ -191,26 +198,26 @@ export class RunDb {
    */
   static async open(file: string, opts: { createViews?: boolean } = {}): Promise<RunDb> {
     checkFile(file);
-    if (opts.createViews) await tryCreateViews(file);
+    if (opts.createViews) tryCreateViews(file);
     let db: Db;
     try {
-      db = await openReadOnly(file);
+      db = openReadOnly(file);
     } catch (e) {
       throw asInputError(file, e);
     }
     try {
-      return await RunDb.inspect(file, db);
+      return RunDb.inspect(file, db);
     } catch (e) {
-      await closeDb(db).catch(() => undefined);
+      closeQuietly(db);
       throw asInputError(file, e);
     }
   }
 
-  private static async inspect(file: string, db: Db): Promise<RunDb> {
-    const names = await all<{ name: string }>(db, `SELECT name FROM sqlite_master WHERE type = 'table'`);
+  private static inspect(file: string, db: Db): RunDb {
+    const names = allSync<{ name: string }>(db, `SELECT name FROM sqlite_master WHERE type = 'table'`);
     const tableSet = new Set(names.map((r) => r.name));
     if (!tableSet.has('meta')) throw new AnalysisInputError(file, 'not an isac-twin run database (no meta table)');
-    const metaRows = await all<{ key: string; value: string }>(db, 'SELECT key, value FROM meta');
+    const metaRows = allSync<{ key: string; value: string }>(db, 'SELECT key, value FROM meta');
     const meta = new Map(metaRows.map((r) => [r.key, r.value]));
     if (meta.get('kind') !== 'isac-twin-run') {
       throw new AnalysisInputError(file, `not an isac-twin run database (meta kind is ${meta.has('kind') ? `"${meta.get('kind')}"` : 'missing'})`);
@@ -225,7 +232,7 @@ export class RunDb {
     const tables = new Map<string, string[]>();
     const notNull = new Set<string>();
     for (const name of tableSet) {
-      const cols = await all<{ name: string; notnull: number; pk: number }>(db, `SELECT name, "notnull", pk FROM pragma_table_info(?)`, [name]);
+      const cols = allSync<{ name: string; notnull: number; pk: number }>(db, `SELECT name, "notnull", pk FROM pragma_table_info(?)`, [name]);
       tables.set(
         name,
         cols.map((c) => c.name),
@@ -238,7 +245,7 @@ export class RunDb {
       const missing = cols.filter((c) => !have.includes(c));
       if (missing.length) throw new AnalysisInputError(file, `not a complete run database: table ${table} lacks column ${missing.join(', ')}`);
     }
-    const runs = await all<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id');
+    const runs = allSync<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id');
     if (runs.length === 0) throw new AnalysisInputError(file, 'no run recorded (the runs table is empty)');
     if (runs.length > 1) throw new AnalysisInputError(file, `holds ${runs.length} runs; a run database holds one`);
     const r = runs[0];
@@ -280,7 +287,7 @@ export class RunDb {
       m.stoppedUnexpectedly = liveness.stopped;
       m.lastUpdate = liveness.lastUpdate;
     }
-    const c = (await get<{ n: number; lo: number | null; hi: number | null }>(db, 'SELECT count(*) AS n, min(slot) AS lo, max(slot) AS hi FROM slots'))!;
+    const c = getSync<{ n: number; lo: number | null; hi: number | null }>(db, 'SELECT count(*) AS n, min(slot) AS lo, max(slot) AS hi FROM slots')!;
     const committed = { slots: c.n, firstSlot: c.lo ?? 0, lastSlot: c.hi ?? -1 };
     const notes: string[] = [];
     if (m.status === 'running' && liveness?.stopped) {
@@ -305,7 +312,7 @@ export class RunDb {
   /** Runs a query on the main connection; damage in the file becomes an AnalysisInputError. */
   async all<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     try {
-      return await all<T>(this.db, sql, params);
+      return allSync<T>(this.db, sql, params);
     } catch (e) {
       throw asInputError(this.file, e);
     }
@@ -348,39 +355,96 @@ export class RunDb {
   }
 
   async close(): Promise<void> {
-    await closeDb(this.db).catch(() => undefined);
+    closeQuietly(this.db);
   }
 }
 
-/** A read-only connection that waits briefly instead of failing while the writer checkpoints. */
-async function openReadOnly(file: string): Promise<Db> {
-  const db = await openDb(file, 'readonly');
-  await exec(db, 'PRAGMA busy_timeout = 5000');
+/**
+ * A connection for reading that waits briefly instead of failing while the writer checkpoints.
+ *
+ * Reading a WAL-mode database creates its -wal and -shm files, and SQLite deletes them only when
+ * the last connection to close is a read-write one: a read-only connection leaves them behind.
+ * So when the database has no -wal/-shm yet (no writer has it open, none crashed), the connection
+ * is opened read-write with `query_only` (SQLite refuses every write on it) and closing it removes
+ * the files it made. Otherwise, or when the file cannot be opened for writing (read-only file or
+ * folder), it is a plain read-only connection and the side files stay as they were found.
+ */
+function openReadOnly(file: string): Db {
+  const key = path.resolve(file);
+  if ((queryOnlyOpen.get(key) ?? 0) > 0 || (!existsSync(`${file}-wal`) && !existsSync(`${file}-shm`))) {
+    let db: Db | undefined;
+    try {
+      db = openDbSync(file, 'readwrite');
+      execSync(db, 'PRAGMA query_only = ON; PRAGMA busy_timeout = 5000');
+      getSync(db, 'SELECT count(*) FROM sqlite_master');
+      queryOnlyOpen.set(key, (queryOnlyOpen.get(key) ?? 0) + 1);
+      queryOnlyKey.set(db, key);
+      return db;
+    } catch {
+      // not writable here (or damaged: the read-only open below reports it)
+      if (db) closeQuietly(db);
+    }
+  }
+  const db = openDbSync(file, 'readonly');
+  try {
+    execSync(db, 'PRAGMA busy_timeout = 5000');
+  } catch (e) {
+    closeQuietly(db);
+    throw e;
+  }
   return db;
 }
 
+/**
+ * The query-only connections openReadOnly has open, per database (absolute path): while one is,
+ * the -wal/-shm files are this process's own, and a further connection to the same file (compare
+ * a.sqlite a.sqlite) is query-only too, so that whichever closes last removes them.
+ */
+const queryOnlyOpen = new Map<string, number>();
+const queryOnlyKey = new WeakMap<Db, string>();
+
+/** Closes a connection, ignoring a failure to (there is nothing left to do with it). */
+function closeQuietly(db: Db): void {
+  const key = queryOnlyKey.get(db);
+  if (key !== undefined) {
+    queryOnlyKey.delete(db);
+    const n = (queryOnlyOpen.get(key) ?? 1) - 1;
+    if (n > 0) queryOnlyOpen.set(key, n);
+    else queryOnlyOpen.delete(key);
+  }
+  try {
+    db.close();
+  } catch {
+    // already closed or unusable
+  }
+}
+
 /** Creates the views in a finished, writable run database; any failure leaves the file alone. */
-async function tryCreateViews(file: string): Promise<void> {
+function tryCreateViews(file: string): void {
   let db: Db | undefined;
   try {
-    db = await openDb(file, 'readwrite');
-    await exec(db, 'PRAGMA busy_timeout = 100');
-    const kind = await get<{ value: string }>(db, `SELECT value FROM meta WHERE key = 'kind'`);
-    const row = await get<{ status: string }>(db, 'SELECT status FROM runs LIMIT 1');
+    db = openDbSync(file, 'readwrite');
+    execSync(db, 'PRAGMA busy_timeout = 100');
+    const kind = getSync<{ value: string }>(db, `SELECT value FROM meta WHERE key = 'kind'`);
+    const row = getSync<{ status: string }>(db, 'SELECT status FROM runs LIMIT 1');
     // Never take a write lock on a database the twin may still be writing.
     if (kind?.value === 'isac-twin-run' && row && row.status !== 'running') {
-      await exec(db, 'BEGIN');
+      execSync(db, 'BEGIN');
       try {
-        await exec(db, VIEWS_SQL);
-        await exec(db, 'COMMIT');
+        execSync(db, VIEWS_SQL);
+        execSync(db, 'COMMIT');
       } catch {
-        await exec(db, 'ROLLBACK').catch(() => undefined);
+        try {
+          execSync(db, 'ROLLBACK');
+        } catch {
+          // no transaction left to roll back
+        }
       }
     }
   } catch {
     // Read-only file or directory, locked, damaged, not a run database: open() reports what matters.
   } finally {
-    if (db) await closeDb(db).catch(() => undefined);
+    if (db) closeQuietly(db);
   }
 }
 

@@ -7,7 +7,7 @@
 import { fileMtimeMs } from '../analysis/run-db.ts';
 import { stoppedText, writerStopped, type RunsRow } from '../store/schema.ts';
 import type { TwinEvent } from '../sim/events.ts';
-import { all, closeDb, get, openDb, type Db } from '../store/db.ts';
+import { allSync, getSync, openDbSync, type Db } from '../store/db.ts';
 import type { RunStatus } from '../store/run-store.ts';
 import type { RunInfo, SlotView } from './model.ts';
 
@@ -44,15 +44,20 @@ export class RunReader {
   static async open(file: string): Promise<RunReader> {
     let db: Db;
     try {
-      db = await openDb(file, 'readonly');
+      db = openDbSync(file, 'readonly');
     } catch (e) {
       throw new WatchError(`${file}: cannot open (${(e as Error).message.replace(/^SQLITE_\w+: /, '')})`);
     }
     try {
       db.pragma('busy_timeout = 2000');
-      const kind = await get<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'kind'").catch(() => undefined);
+      let kind: { value: string } | undefined;
+      try {
+        kind = getSync<{ value: string }>(db, "SELECT value FROM meta WHERE key = 'kind'");
+      } catch {
+        kind = undefined; // no meta table: not a run database
+      }
       if (kind?.value !== 'isac-twin-run') throw new WatchError(`${file}: not an isac-twin run database`);
-      const row = await get<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id DESC LIMIT 1');
+      const row = getSync<RunsRow>(db, 'SELECT * FROM runs ORDER BY run_id DESC LIMIT 1');
       if (!row) throw new WatchError(`${file}: the database holds no run yet`);
       // Databases written before cell-free networks have no kind, area or CPU: multicell.
       const topo = JSON.parse(row.topology_json) as {
@@ -87,10 +92,14 @@ export class RunReader {
         ...(topo.area?.minM && topo.area.maxM ? { area: { minM: topo.area.minM, maxM: topo.area.maxM } } : {}),
         ...(topo.cpuPosM ? { cpuPosM: Float64Array.from(topo.cpuPosM) } : {}),
       };
-      const table = (name: string) => get(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).then((r) => r !== undefined);
-      return new RunReader(file, db, row.run_id, info, await table('loc_slots'), await table('link_slots'));
+      const table = (name: string) => getSync(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) !== undefined;
+      return new RunReader(file, db, row.run_id, info, table('loc_slots'), table('link_slots'));
     } catch (e) {
-      await closeDb(db).catch(() => undefined);
+      try {
+        db.close();
+      } catch {
+        // the error below is what matters
+      }
       if (e instanceof WatchError) throw e;
       throw new WatchError(`${file}: not an isac-twin run database (${(e as Error).message})`);
     }
@@ -98,11 +107,11 @@ export class RunReader {
 
   /** `now`: wall clock in ms since the epoch (tests pass their own). */
   async progress(now = Date.now()): Promise<RunProgress> {
-    const r = (await get<{ status: RunStatus; slots_done: number; error: string | null; heartbeat_at?: string | null }>(
+    const r = getSync<{ status: RunStatus; slots_done: number; error: string | null; heartbeat_at?: string | null }>(
       this.db,
       'SELECT * FROM runs WHERE run_id = ?',
       [this.runId],
-    ))!;
+    )!;
     const beat = r.heartbeat_at === undefined || r.heartbeat_at === null ? fileMtimeMs(this.file) : undefined;
     const live = writerStopped(r, now, beat);
     return { status: r.status, slotsDone: r.slots_done, error: r.error, ...(live?.stopped ? { stopped: stoppedText(live) } : {}) };
@@ -110,7 +119,7 @@ export class RunReader {
 
   /** [first, last] logged slot, or [−1, −1] when none is committed yet. */
   async slotRange(): Promise<[number, number]> {
-    const r = await get<{ lo: number | null; hi: number | null }>(this.db, 'SELECT MIN(slot) AS lo, MAX(slot) AS hi FROM slots');
+    const r = getSync<{ lo: number | null; hi: number | null }>(this.db, 'SELECT MIN(slot) AS lo, MAX(slot) AS hi FROM slots');
     return r && r.hi !== null ? [r.lo!, r.hi] : [-1, -1];
   }
 
@@ -123,38 +132,38 @@ export class RunReader {
     const { numBs, numUsers, numTargets } = this.info;
     const where = step > 1 ? 'slot > ? AND slot <= ? AND slot % ? = 0' : 'slot > ? AND slot <= ?';
     const p = step > 1 ? [from, to, step] : [from, to];
-    const [slots, bs, users, targets, locs, links] = await Promise.all([
-      all<{ slot: number; t_ms: number; rc: number; rs: number; objective: number }>(this.db, `SELECT slot, t_ms, rc, rs, objective FROM slots WHERE ${where} ORDER BY slot`, p),
-      all<{ slot: number; bs: number; policy: string; fallback: number; sum_rate: number; radar_rate: number; power_w: number; beam_az_deg: number | null }>(
+    const [slots, bs, users, targets, locs, links] = [
+      allSync<{ slot: number; t_ms: number; rc: number; rs: number; objective: number }>(this.db, `SELECT slot, t_ms, rc, rs, objective FROM slots WHERE ${where} ORDER BY slot`, p),
+      allSync<{ slot: number; bs: number; policy: string; fallback: number; sum_rate: number; radar_rate: number; power_w: number; beam_az_deg: number | null }>(
         this.db,
         `SELECT slot, bs, policy, fallback, sum_rate, radar_rate, power_w, beam_az_deg FROM bs_slots WHERE ${where} ORDER BY slot, bs`,
         p,
       ),
-      all<{ slot: number; user: number; bs: number; x_m: number; y_m: number; sinr: number; rate: number; csi_age_slots: number | null }>(
+      allSync<{ slot: number; user: number; bs: number; x_m: number; y_m: number; sinr: number; rate: number; csi_age_slots: number | null }>(
         this.db,
         `SELECT slot, user, bs, x_m, y_m, sinr, rate, csi_age_slots FROM user_slots WHERE ${where} ORDER BY slot, user`,
         p,
       ),
-      all<{ slot: number; target: number; bs: number; x_m: number; y_m: number; sens_sinr: number; radar_rate: number }>(
+      allSync<{ slot: number; target: number; bs: number; x_m: number; y_m: number; sens_sinr: number; radar_rate: number }>(
         this.db,
         `SELECT slot, target, bs, x_m, y_m, sens_sinr, radar_rate FROM target_slots WHERE ${where} ORDER BY slot, target`,
         p,
       ),
       this.hasLoc
-        ? all<{ slot: number; target: number; x_est_m: number | null; y_est_m: number | null; crlb_m2: number | null }>(
+        ? allSync<{ slot: number; target: number; x_est_m: number | null; y_est_m: number | null; crlb_m2: number | null }>(
             this.db,
             `SELECT slot, target, x_est_m, y_est_m, crlb_m2 FROM loc_slots WHERE ${where} ORDER BY slot, target`,
             p,
           )
-        : Promise.resolve([]),
+        : [],
       this.hasLinks
-        ? all<{ slot: number; ap: number; up_bits: number; down_bits: number; peer_bits: number }>(
+        ? allSync<{ slot: number; ap: number; up_bits: number; down_bits: number; peer_bits: number }>(
             this.db,
             `SELECT slot, ap, up_bits, down_bits, peer_bits FROM link_slots WHERE ${where} ORDER BY slot, ap`,
             p,
           )
-        : Promise.resolve([]),
-    ]);
+        : [],
+    ] as const;
     const out: SlotView[] = [];
     const bySlot = new Map<number, SlotView & { bs: Required<SlotView['bs']> }>();
     for (const s of slots) {
@@ -241,7 +250,7 @@ export class RunReader {
   /** Logged events with from < slot ≤ to, in the order they were written. */
   async events(from: number, to: number): Promise<TwinEvent[]> {
     if (to <= from) return [];
-    const rows = await all<{ slot: number; t_ms: number; kind: TwinEvent['kind']; bs: number | null; detail: string | null }>(
+    const rows = allSync<{ slot: number; t_ms: number; kind: TwinEvent['kind']; bs: number | null; detail: string | null }>(
       this.db,
       'SELECT slot, t_ms, kind, bs, detail FROM events WHERE slot > ? AND slot <= ? ORDER BY id',
       [from, to],
@@ -249,8 +258,8 @@ export class RunReader {
     return rows.map((r) => eventOfRow(r));
   }
 
-  close(): Promise<void> {
-    return closeDb(this.db);
+  async close(): Promise<void> {
+    this.db.close();
   }
 }
 

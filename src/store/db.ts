@@ -3,12 +3,6 @@
  * writer-worker.mjs, has its own connection). Built on `better-sqlite3`, which is synchronous, and
  * so is this API: `openDbSync` returns the connection, the helpers return rows, errors are thrown.
  * Parameters: booleans bind as 0/1 and undefined as NULL (better-sqlite3 itself refuses both).
- *
- * The promise-returning functions below (`openDb`, `exec`, `run`, `all`, `get`, `closeDb`) are what
- * is left of the node-sqlite3 driver this module used to wrap (callback API; better-sqlite3 replaced
- * it in b9f5eb5). They are thin deprecated shims over the synchronous API, kept only until
- * src/analysis/run-db.ts, src/analysis/reader.ts and src/dashboard/db-source.ts call the synchronous
- * functions (issue 16); then delete them.
  */
 import Database from 'better-sqlite3';
 
@@ -50,47 +44,4 @@ export function queryFile<T = Record<string, unknown>>(file: string, sql: string
   } finally {
     db.close();
   }
-}
-
-// ------------------------------------------------------------------ deprecated promise shims
-
-/** `fn()` as a promise: its value, or its exception as a rejection. */
-function attempt<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
-/** @deprecated use openDbSync (left from the node-sqlite3 wrapper; see the module comment). */
-export function openDb(file: string, mode: 'create' | 'readwrite' | 'readonly' = 'create'): Promise<Db> {
-  return attempt(() => openDbSync(file, mode));
-}
-
-/** @deprecated use execSync. */
-export function exec(db: Db, sql: string): Promise<void> {
-  return attempt(() => execSync(db, sql));
-}
-
-/** @deprecated use runSync. */
-export function run(db: Db, sql: string, params: unknown[] = []): Promise<{ lastID: number; changes: number }> {
-  return attempt(() => runSync(db, sql, params));
-}
-
-/** @deprecated use allSync. */
-export function all<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
-  return attempt(() => allSync<T>(db, sql, params));
-}
-
-/** @deprecated use getSync. */
-export function get<T = Record<string, unknown>>(db: Db, sql: string, params: unknown[] = []): Promise<T | undefined> {
-  return attempt(() => getSync<T>(db, sql, params));
-}
-
-/** @deprecated use db.close(). */
-export function closeDb(db: Db): Promise<void> {
-  return attempt(() => {
-    db.close();
-  });
 }

@@ -9,7 +9,7 @@ import { analyzeFile, type Analysis } from '../../src/analysis/analyze.ts';
 import { AnalysisInputError } from '../../src/analysis/errors.ts';
 import { formatAnalysis } from '../../src/analysis/format.ts';
 import { parseBound } from '../../src/analysis/run-db.ts';
-import { all, closeDb, openDb } from '../../src/store/db.ts';
+import { allSync, openDbSync } from '../../src/store/db.ts';
 import { viewSelect } from '../../src/store/views.ts';
 import { handRun, tmp, writeRun } from './synthetic.ts';
 
@@ -122,27 +122,27 @@ test('CSI age vs rate, per BS decision time and fallback, per target, events', (
 });
 
 test('the SQL views give the same per-user, per-BS and CSI-age numbers (second implementation)', async () => {
-  const db = await openDb(file, 'readonly');
+  const db = openDbSync(file, 'readonly');
   try {
-    const users = await all<{ user: number; mean_rate: number; outage_share: number; mean_csi_age_slots: number }>(db, `SELECT * FROM (${viewSelect('v_user_outage')}) ORDER BY user`);
+    const users = allSync<{ user: number; mean_rate: number; outage_share: number; mean_csi_age_slots: number }>(db, `SELECT * FROM (${viewSelect('v_user_outage')}) ORDER BY user`);
     assert.is(users.length, 2);
     users.forEach((u, i) => {
       near(a.users[i].metrics.rate!.mean, u.mean_rate, 1e-6, `view mean rate ${i}`);
       near(a.users[i].outageShare, u.outage_share, 1e-12, `view outage ${i}`);
       near(a.users[i].metrics.csi_age!.mean, u.mean_csi_age_slots, 1e-12, `view age ${i}`);
     });
-    const bs = await all<{ bs: number; fallback_share: number; mean_decision_ms: number }>(db, `SELECT * FROM (${viewSelect('v_bs_means')}) ORDER BY bs`);
+    const bs = allSync<{ bs: number; fallback_share: number; mean_decision_ms: number }>(db, `SELECT * FROM (${viewSelect('v_bs_means')}) ORDER BY bs`);
     near(a.bs[0].fallbackShare, bs[0].fallback_share, 1e-12, 'view fallback');
     near(a.bs[0].metrics.decision_ms!.mean, bs[0].mean_decision_ms, 1e-6, 'view decision');
-    const ages = await all<{ csi_age_slots: number; n: number; mean_rate: number }>(db, `SELECT * FROM (${viewSelect('v_csi_age_rate')}) ORDER BY csi_age_slots`);
+    const ages = allSync<{ csi_age_slots: number; n: number; mean_rate: number }>(db, `SELECT * FROM (${viewSelect('v_csi_age_rate')}) ORDER BY csi_age_slots`);
     assert.equal(
       ages.map((r) => [r.csi_age_slots, r.n]),
       a.network.csiAgeVsRate.map((e) => [e.ageSlots, e.n]),
     );
-    const gaps = await all<{ shadow: string; mean_rc_gap: number }>(db, `SELECT * FROM (${viewSelect('v_shadow_gap_means')})`);
+    const gaps = allSync<{ shadow: string; mean_rc_gap: number }>(db, `SELECT * FROM (${viewSelect('v_shadow_gap_means')})`);
     near(gaps[0].mean_rc_gap, a.policies[0].metrics.rc!.mean - a.policies[1].metrics.rc!.mean, 1e-5, 'shadow gap');
   } finally {
-    await closeDb(db);
+    db.close();
   }
 });
 
@@ -150,12 +150,12 @@ test('with createViews (as the CLI does) the views appear in the writable, finis
   const copy = path.join(dir, 'views.sqlite');
   await writeRun(copy, handRun());
   await analyzeFile(copy, { createViews: true });
-  const db = await openDb(copy, 'readonly');
+  const db = openDbSync(copy, 'readonly');
   try {
-    const views = (await all<{ name: string }>(db, `SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name`)).map((r) => r.name);
+    const views = allSync<{ name: string }>(db, `SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name`).map((r) => r.name);
     assert.ok(views.includes('v_user_outage') && views.includes('v_bs_means') && views.includes('v_shadow_gaps'), views.join(','));
   } finally {
-    await closeDb(db);
+    db.close();
   }
 });
 

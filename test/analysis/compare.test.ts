@@ -13,7 +13,7 @@ import { compareFiles, type Comparison } from '../../src/analysis/compare.ts';
 import { formatComparison } from '../../src/analysis/format.ts';
 import { studentTQuantile } from '../../src/analysis/stats.ts';
 import { withOverrides } from '../../src/scenario/validate.ts';
-import { all, closeDb, openDb } from '../../src/store/db.ts';
+import { allSync, openDbSync } from '../../src/store/db.ts';
 import { scenario } from '../helpers.ts';
 import { tmp } from './synthetic.ts';
 
@@ -32,11 +32,11 @@ const files = { mrt: path.join(dir, 'mrt.sqlite'), zf: path.join(dir, 'zf.sqlite
 let paired: Comparison;
 
 async function column(file: string, sql: string): Promise<number[]> {
-  const db = await openDb(file, 'readonly');
+  const db = openDbSync(file, 'readonly');
   try {
-    return (await all<{ v: number }>(db, sql)).map((r) => r.v);
+    return allSync<{ v: number }>(db, sql).map((r) => r.v);
   } finally {
-    await closeDb(db);
+    db.close();
   }
 }
 

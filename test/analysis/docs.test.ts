@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { METRICS } from '../../src/analysis/metrics.ts';
 import { VIEWS, VIEWS_SQL } from '../../src/store/views.ts';
-import { closeDb, exec, openDb, all } from '../../src/store/db.ts';
+import { execSync, openDbSync, allSync } from '../../src/store/db.ts';
 import { SCHEMA_SQL } from '../../src/store/schema.ts';
 
 const doc = readFileSync('docs/analysis.md', 'utf8');
@@ -15,14 +15,14 @@ test('every view and metric is in the guide', () => {
 });
 
 test('VIEWS_SQL runs on a fresh database right after SCHEMA_SQL, twice, and every view answers', async () => {
-  const db = await openDb(':memory:');
+  const db = openDbSync(':memory:');
   try {
-    await exec(db, SCHEMA_SQL);
-    await exec(db, VIEWS_SQL);
-    await exec(db, VIEWS_SQL);
-    for (const v of VIEWS) assert.equal(await all(db, `SELECT * FROM ${v.name}`), [], v.name);
+    execSync(db, SCHEMA_SQL);
+    execSync(db, VIEWS_SQL);
+    execSync(db, VIEWS_SQL);
+    for (const v of VIEWS) assert.equal(allSync(db, `SELECT * FROM ${v.name}`), [], v.name);
   } finally {
-    await closeDb(db);
+    db.close();
   }
 });
 

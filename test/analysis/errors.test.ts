@@ -9,7 +9,7 @@ import path from 'node:path';
 import { analyzeFile } from '../../src/analysis/analyze.ts';
 import { AnalysisInputError } from '../../src/analysis/errors.ts';
 import { renderPlot } from '../../src/analysis/plot.ts';
-import { closeDb, exec, openDb, run } from '../../src/store/db.ts';
+import { execSync, openDbSync, runSync } from '../../src/store/db.ts';
 import { handRun, tmp, writeRun } from './synthetic.ts';
 
 const dir = tmp('errors');
@@ -70,9 +70,9 @@ test('a corrupted database (pages overwritten, size intact)', async () => {
 
 test('an SQLite database that is not a twin run, a foreign kind, a newer schema, no run row', async () => {
   const other = path.join(dir, 'other.sqlite');
-  const db = await openDb(other, 'create');
-  await exec(db, 'CREATE TABLE things (x INTEGER)');
-  await closeDb(db);
+  const db = openDbSync(other, 'create');
+  execSync(db, 'CREATE TABLE things (x INTEGER)');
+  db.close();
   await rejects(analyzeFile(other), `${other}: not an isac-twin run database (no meta table)`);
 
   const kind = path.join(dir, 'kind.sqlite');
@@ -85,16 +85,16 @@ test('an SQLite database that is not a twin run, a foreign kind, a newer schema,
 
   const norun = path.join(dir, 'norun.sqlite');
   await writeRun(norun, handRun());
-  const d2 = await openDb(norun, 'readwrite');
-  await run(d2, 'DELETE FROM runs');
-  await closeDb(d2);
+  const d2 = openDbSync(norun, 'readwrite');
+  runSync(d2, 'DELETE FROM runs');
+  d2.close();
   await rejects(analyzeFile(norun), `${norun}: no run recorded (the runs table is empty)`);
 
   const noTable = path.join(dir, 'notable.sqlite');
   await writeRun(noTable, handRun());
-  const d3 = await openDb(noTable, 'readwrite');
-  await exec(d3, 'DROP TABLE user_slots');
-  await closeDb(d3);
+  const d3 = openDbSync(noTable, 'readwrite');
+  execSync(d3, 'DROP TABLE user_slots');
+  d3.close();
   await rejects(analyzeFile(noTable), `${noTable}: not a complete run database: table user_slots is missing`);
 });
 
@@ -104,8 +104,8 @@ test('a run still being written: committed slots are read, uncommitted ones are 
   const writer = (await writeRun(live, spec, true))!;
   try {
     // The writer is mid-batch: slots 10–14 are inserted but not committed.
-    await exec(writer, 'BEGIN');
-    for (let t = 10; t < 15; t++) await run(writer, 'INSERT INTO slots (slot, t_ms, rc, rs, objective) VALUES (?, ?, 100, 0, 50)', [t, t * 0.5]);
+    execSync(writer, 'BEGIN');
+    for (let t = 10; t < 15; t++) runSync(writer, 'INSERT INTO slots (slot, t_ms, rc, rs, objective) VALUES (?, ?, 100, 0, 50)', [t, t * 0.5]);
     const a = await analyzeFile(live, { createViews: true });
     assert.is(a.run.status, 'running');
     assert.is(a.range.slots, 10);
@@ -113,13 +113,13 @@ test('a run still being written: committed slots are read, uncommitted ones are 
     assert.equal(a.notes, [
       `${live}: the run is still being written (status running, writer alive); analysing the 10 logged slots committed so far (slots 0–9)`,
     ]);
-    await exec(writer, 'COMMIT');
+    execSync(writer, 'COMMIT');
     // A later analysis sees the newly committed slots.
     const b = await analyzeFile(live);
     assert.is(b.range.slots, 15);
     assert.is(b.policies[0].metrics.rc!.max, 100);
   } finally {
-    await closeDb(writer);
+    writer.close();
   }
 });
 

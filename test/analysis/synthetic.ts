@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { closeDb, exec, openDb, run, type Db } from '../../src/store/db.ts';
+import { execSync, openDbSync, runSync, type Db } from '../../src/store/db.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from '../../src/store/schema.ts';
 
 export const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), `twin-analysis-${prefix}-`));
@@ -44,22 +44,22 @@ async function insert(db: Db, table: string, cols: string[], rows: unknown[][]):
   const one = `(${cols.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += 100) {
     const part = rows.slice(i, i + 100);
-    await run(db, `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`, part.flat());
+    runSync(db, `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`, part.flat());
   }
 }
 
 /** Writes the rows of `s` into a new database at `file` (journal mode WAL like the twin's). */
 export async function writeRun(file: string, s: SynthRun, keepOpen = false): Promise<Db | undefined> {
-  const db = await openDb(file, 'create');
-  await exec(db, 'PRAGMA journal_mode = WAL;');
-  await exec(db, SCHEMA_SQL);
+  const db = openDbSync(file, 'create');
+  execSync(db, 'PRAGMA journal_mode = WAL;');
+  execSync(db, SCHEMA_SQL);
   await insert(db, 'meta', ['key', 'value'], s.meta ?? [
     ['schema_version', String(SCHEMA_VERSION)],
     ['kind', 'isac-twin-run'],
   ]);
   const slotMs = s.slotMs ?? 1;
   const resolved = s.resolved ?? { name: 'synthetic', seed: s.seed ?? 1, rho: 0.5, topology: { numCells: s.numBs }, policy: { name: s.policy ?? 'mrt', params: {} } };
-  await run(
+  runSync(
     db,
     `INSERT INTO runs (name, scenario_file, scenario_yaml, resolved_json, topology_json, seed, policy, shadows_json, package_version, backend, status,
       started_at, ended_at, slot_ms, duration_slots, slots_done, log_every, num_bs, num_users, num_targets)
@@ -80,7 +80,7 @@ export async function writeRun(file: string, s: SynthRun, keepOpen = false): Pro
       s.numTargets,
     ],
   );
-  await exec(db, 'BEGIN');
+  execSync(db, 'BEGIN');
   await insert(db, 'slots', ['slot', 't_ms', 'rc', 'rs', 'objective'], s.slots.map(([t, rc, rs, o]) => [t, t * slotMs, rc, rs, o]));
   await insert(
     db,
@@ -102,9 +102,9 @@ export async function writeRun(file: string, s: SynthRun, keepOpen = false): Pro
   );
   await insert(db, 'shadow_slots', ['slot', 'policy', 'rc', 'rs', 'objective'], s.shadowRows ?? []);
   await insert(db, 'events', ['slot', 't_ms', 'kind', 'bs', 'detail'], (s.events ?? []).map(([t, k, m]) => [t, t * slotMs, k, m, '{}']));
-  await exec(db, 'COMMIT');
+  execSync(db, 'COMMIT');
   if (keepOpen) return db;
-  await closeDb(db);
+  db.close();
   return undefined;
 }
 

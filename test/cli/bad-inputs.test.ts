@@ -26,17 +26,15 @@ const STACK = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 let counted = 0;
 
 /**
- * Every file below `root` (relative paths), to check that a refused command wrote nothing.
- * Known defect outside the CLI (reported): `compare good.sqlite junk` leaves good.sqlite's
- * -wal/-shm behind (the first database is not closed when a later one is refused), so SQLite's
- * side files of an input database are not counted as output.
+ * Every file below `root` (relative paths), to check that a refused command wrote nothing
+ * (SQLite's -wal/-shm side files of an input database included).
  */
 function listing(root: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (!/\.sqlite-(wal|shm)$/.test(e.name)) out.push(path.relative(root, p));
+      out.push(path.relative(root, p));
       if (e.isDirectory()) walk(p);
     }
   };

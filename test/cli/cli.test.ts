@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { all, closeDb, openDb } from '../../src/store/db.ts';
+import { allSync, openDbSync } from '../../src/store/db.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'twin-cli-'));
 const BIN = path.resolve('bin/isac-twin.js');
@@ -113,10 +113,10 @@ test('SIGINT during a paced run: exit 130, run row interrupted, logged slots int
   const code = await new Promise((r) => child.on('close', r));
   assert.equal(code, 130);
   assert.match(stdout, /run interrupted/);
-  const handle = await openDb(db, 'readonly');
-  const [run] = await all(handle, 'SELECT status, slots_done FROM runs');
-  const [n] = await all(handle, 'SELECT count(*) n FROM slots');
-  await closeDb(handle);
+  const handle = openDbSync(db, 'readonly');
+  const [run] = allSync(handle, 'SELECT status, slots_done FROM runs');
+  const [n] = allSync(handle, 'SELECT count(*) n FROM slots');
+  handle.close();
   assert.equal(run.status, 'interrupted');
   assert.ok((n.n as number) > 0 && n.n === run.slots_done, JSON.stringify({ run, n }));
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runScenario, RunControl } from '../../src/app/run.ts';
 import { registerPolicy } from '../../src/policies/registry.ts';
-import { all, closeDb, get, openDb, run } from '../../src/store/db.ts';
+import { allSync, getSync, openDbSync, runSync } from '../../src/store/db.ts';
 import { scenario } from '../helpers.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'twin-store-'));
@@ -22,29 +22,23 @@ logging: { batchSlots: 50 }
 `;
 
 async function rows(file: string, sql: string) {
-  const db = await openDb(file, 'readonly');
+  const db = openDbSync(file, 'readonly');
   try {
-    return await all(db, sql);
+    return allSync(db, sql);
   } finally {
-    await closeDb(db);
+    db.close();
   }
 }
 
-test('db.ts: booleans bind as 0/1 and undefined as NULL; SQL errors and missing files are rejections', async () => {
-  const db = await openDb(':memory:');
-  await run(db, 'CREATE TABLE t (a, b, c)');
-  const r = await run(db, 'INSERT INTO t VALUES (?, ?, ?)', [true, false, undefined]);
+test('db.ts: booleans bind as 0/1 and undefined as NULL; SQL errors and missing files throw', () => {
+  const db = openDbSync(':memory:');
+  runSync(db, 'CREATE TABLE t (a, b, c)');
+  const r = runSync(db, 'INSERT INTO t VALUES (?, ?, ?)', [true, false, undefined]);
   assert.equal(r, { lastID: 1, changes: 1 });
-  assert.equal(await get(db, 'SELECT a, b, c FROM t'), { a: 1, b: 0, c: null });
-  await all(db, 'SELECT * FROM missing').then(
-    () => assert.unreachable('a query on a missing table must reject'),
-    (e: Error) => assert.match(e.message, /no such table: missing/),
-  );
-  await closeDb(db);
-  await openDb(path.join(dir, 'absent.sqlite'), 'readonly').then(
-    () => assert.unreachable('opening a missing file read-only must reject'),
-    (e: Error) => assert.ok(e instanceof Error),
-  );
+  assert.equal(getSync(db, 'SELECT a, b, c FROM t'), { a: 1, b: 0, c: null });
+  assert.throws(() => allSync(db, 'SELECT * FROM missing'), /no such table: missing/);
+  db.close();
+  assert.throws(() => openDbSync(path.join(dir, 'absent.sqlite'), 'readonly'), (e: unknown) => e instanceof Error);
 });
 
 test('a completed run: runs row, one row per slot/BS/user/target/shadow', async () => {
@@ -141,9 +135,9 @@ test('a NaN is reported where it arises: the run fails with the message, nothing
   const [run] = await rows(file, 'SELECT status, error, slots_done FROM runs');
   assert.equal(run.status, 'failed');
   assert.equal(run.error, 'NumericalError: beamformer power[0] is NaN at slot 50 (policy nan-after-50)');
-  const db = await openDb(file, 'readonly');
-  const bad = await get<{ n: number }>(db, 'SELECT count(*) n FROM user_slots WHERE NOT (sinr >= 0) OR slot >= 50');
-  await closeDb(db);
+  const db = openDbSync(file, 'readonly');
+  const bad = getSync<{ n: number }>(db, 'SELECT count(*) n FROM user_slots WHERE NOT (sinr >= 0) OR slot >= 50');
+  db.close();
   assert.equal(bad?.n, 0);
 });
 
