@@ -121,7 +121,10 @@ export class Decisions {
     // Warm starts and power allocations of the old shape no longer fit.
     for (let m = 0; m < topo.numBs; m++) this.previous[m] = zeroBeamformers(topo);
     this.power.fill(undefined);
-    for (const sh of this.shadows) sh.W = zeroBeamformers(topo);
+    for (const sh of this.shadows) {
+      sh.W = zeroBeamformers(topo);
+      sh.streams = topo.apStreams.slice();
+    }
   }
 
   private context(slot: number, rng: Rng, previous?: Beamformers): DecisionContext {
