@@ -149,14 +149,17 @@ export class Population {
     this.sign = new Float64Array(n).fill(1);
     const area = geo.area;
     if (placement.model === 'uniform-in-area' && !area) throw new Error('placement "uniform-in-area" needs a cell-free area (geometry.area)');
-    if (placement.model === 'uniform-in-cell') {
+    // In a cell-free area the area is the cell: a uniform-in-cell placement means uniform-in-area,
+    // its minDistanceM the clearance from every AP.
+    const inArea = area !== undefined && (placement.model === 'uniform-in-area' || placement.model === 'uniform-in-cell');
+    if (placement.model === 'uniform-in-cell' && !area) {
       this.minDistanceM = placement.minDistanceM;
       this.maxDistanceM = placement.maxDistanceM ?? geo.cellRadiusM;
     } else {
       this.minDistanceM = 0;
       this.maxDistanceM = geo.cellRadiusM;
     }
-    this.minApDistanceM = !area ? 0 : placement.model === 'uniform-in-area' && placement.minDistanceM !== undefined ? placement.minDistanceM : area.minApDistanceM;
+    this.minApDistanceM = !area ? 0 : inArea && placement.minDistanceM !== undefined ? placement.minDistanceM : area.minApDistanceM;
     this.apDiscs = area ? forbiddenDiscs(area, this.minApDistanceM) : new Float64Array(0);
     for (let i = 0; i < n; i++) this.place(i, placement);
     for (let i = 0; i < n; i++) this.initMotion(i);

@@ -30,7 +30,7 @@ import { emptySensingChannels, multistaticGainsInto, multistaticSensingInto, sen
 import type { Crlb } from '../metrics/localization.ts';
 import { resolvePolicy } from '../policies/registry.ts';
 import type { CsiView } from '../policies/types.ts';
-import type { PlacementSpec, Scenario } from '../scenario/schema.ts';
+import type { Scenario } from '../scenario/schema.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { initialAssociation, reassociate } from './association.ts';
 import { CsiPlane } from './csi.ts';
@@ -50,12 +50,6 @@ export interface TwinOptions {
    * `decision.latency: measured` is refused.
    */
   computeClock?: () => number;
-}
-
-/** Cell-free networks place nodes over the whole area: the default in-cell placement becomes in-area. */
-function placementFor(s: Scenario, p: PlacementSpec): PlacementSpec {
-  if (s.topology.kind !== 'cell-free' || p.model !== 'uniform-in-cell') return p;
-  return { model: 'uniform-in-area', minDistanceM: p.minDistanceM };
 }
 
 export class Twin {
@@ -102,8 +96,8 @@ export class Twin {
       cellRadiusM: topo.cellRadiusM,
       ...(topo.area ? { area: { ...topo.area, apPosM: topo.bsPosM, minApDistanceM: s.channel.minDistanceM } } : {}),
     };
-    this.users = new Population(topo.userBs, geo, s.users.mobility, placementFor(s, s.users.placement), streamFor(seed, 'users'));
-    this.targets = new Population(topo.targetBs, geo, s.targets.mobility, placementFor(s, s.targets.placement), streamFor(seed, 'targets'));
+    this.users = new Population(topo.userBs, geo, s.users.mobility, s.users.placement, streamFor(seed, 'users'));
+    this.targets = new Population(topo.targetBs, geo, s.targets.mobility, s.targets.placement, streamFor(seed, 'targets'));
     this.channel = new ChannelModel(topo, { ...s.channel, rcsM2: s.targets.rcsM2 }, s.timing.slotMs / 1000, streamFor(seed, 'fading'));
     // Once nodes are placed: targets to their nearest AP, cell-free users to their APs.
     this.channel.update(this.users, this.targets, 0);
