@@ -120,13 +120,12 @@ export class ChannelModel {
     this.drawBsBs();
   }
 
-  /** Uses another association from now on (the monostatic sensing BS of each target). */
-  associate(topo: Topology): void {
+  /**
+   * Uses another association from now on (the monostatic sensing BS of each target) and
+   * recomputes the sensing geometry of the targets' current positions with it.
+   */
+  associate(topo: Topology, targets: Population): void {
     this.topo = topo;
-  }
-
-  /** Recomputes the sensing geometry of the current positions (after an association change). */
-  resense(targets: Population): void {
     this.sense(targets);
   }
 

@@ -103,8 +103,7 @@ export class Twin {
     this.channel.update(this.users, this.targets, 0);
     topo = withAssociation(topo, initialAssociation(topo, s.association, this.channel.state.gain, this.channel.state.apTargetDistM));
     this.topology = topo;
-    this.channel.associate(topo);
-    this.channel.resense(this.targets);
+    this.channel.associate(topo, this.targets);
     this.trueSens = emptySensingChannels(topo);
     this.trueGain = new Float64Array(topo.numBs * topo.numTargets);
 
@@ -279,8 +278,7 @@ export class Twin {
     if (!r) return;
     const topo = withAssociation(this.topology, r.association);
     this.topology = topo;
-    this.channel.associate(topo);
-    this.channel.resense(this.targets);
+    this.channel.associate(topo, this.targets);
     this.csi.associate(topo);
     this.decisions.associate(topo);
     for (const h of r.handovers) this.emit({ kind: 'handover', tUs, slot, ...h, version: topo.associationVersion });
