@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { Topology } from '../phy/network.ts';
-import type { Policy, PolicyDefinition } from '../policies/types.ts';
+import type { Policy, PolicyDefinition, RequirementProblem } from '../policies/types.ts';
 import { readMetadata, type ModelMetadata } from './model-store.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -31,8 +31,12 @@ export interface ModelFamily {
   readonly dimensionRule: string;
   /** The model the policy uses when the scenario names none. */
   readonly defaultModel?: string;
-  /** Why the model (its metadata) cannot run on this topology, or undefined. */
-  problem(meta: ModelMetadata, modelPath: string, topo: Topology): string | undefined;
+  /**
+   * Why the model (its metadata) cannot run on this topology, or undefined: a string when the
+   * scenario is at fault (reported at the policy's name), a RequirementProblem at ['params',
+   * 'model'] when the model is.
+   */
+  problem(meta: ModelMetadata, modelPath: string, topo: Topology): string | RequirementProblem | undefined;
   /** The policy that runs the model in the twin (the directory is resolved and checked). */
   createPolicy(modelDir: string, meta: ModelMetadata, topo: Topology, tf: Tf | undefined): Policy;
 }
@@ -76,16 +80,18 @@ export interface PolicyHooks {
  * exists, is of this family and fits the topology) and its factory.
  */
 export function familyPolicy(f: ModelFamily, hooks: PolicyHooks): PolicyDefinition {
-  const check = (modelPath: string, topo: Topology): { problem?: string; meta?: ModelMetadata; dir: string } => {
+  // A model that cannot be read or is of another family is the fault of params.model.
+  const atModel = (message: string): RequirementProblem => ({ path: ['params', 'model'], message });
+  const check = (modelPath: string, topo: Topology): { problem?: string | RequirementProblem; meta?: ModelMetadata; dir: string } => {
     const dir = hooks.resolveModelDir(modelPath);
     let meta: ModelMetadata;
     try {
       meta = readMetadata(dir);
     } catch (e) {
-      return { dir, problem: `${(e as Error).message}; train one with \`isac-twin train <scenario> --family ${f.name} --out ${modelPath}\`` };
+      return { dir, problem: atModel(`${(e as Error).message}; train one with \`isac-twin train <scenario> --family ${f.name} --out ${modelPath}\``) };
     }
     const family = familyOf(meta);
-    if (family !== f.name) return { dir, problem: `model ${modelPath} is of family ${family}, not ${f.name}` };
+    if (family !== f.name) return { dir, problem: atModel(`model ${modelPath} is of family ${family}, not ${f.name}`) };
     return { dir, meta, problem: f.problem(meta, modelPath, topo) };
   };
   const params = z.strictObject({
@@ -98,7 +104,7 @@ export function familyPolicy(f: ModelFamily, hooks: PolicyHooks): PolicyDefiniti
     requires: (topo: Topology, p: { model: string }) => check(p.model, topo).problem,
     create: (p: { model: string }, topo: Topology) => {
       const { dir, meta, problem } = check(p.model, topo);
-      if (problem || !meta) throw new Error(problem);
+      if (problem || !meta) throw new Error(typeof problem === 'string' ? problem : problem?.message);
       return f.createPolicy(dir, meta, topo, hooks.inferenceTf());
     },
   } as unknown as PolicyDefinition;

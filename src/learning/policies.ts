@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { CArray } from '../phy/complex.ts';
 import type { Topology } from '../phy/network.ts';
 import { registerPolicy } from '../policies/registry.ts';
-import type { CsiView, DistributedPolicy } from '../policies/types.ts';
+import type { CsiView, DistributedPolicy, RequirementProblem } from '../policies/types.ts';
 import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
 import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
 import { MLP_LAYER_CLASSES, MlpRunner, readDenseLayers } from './inference.ts';
@@ -50,7 +50,7 @@ export function resolveModelDir(p: string): string {
 const fmtDims = (d: IsacDims) => `M=${d.numBs}, N_T=${d.numTxAnt}, N_R=${d.numRxAnt}, K=${d.usersPerCell}, J=${d.targetsPerCell}`;
 
 /** The dimension rule of paper 000's per-BS MLPs: exactly the trained network, one BS per user, K per BS. */
-function mlpProblem(family: string, meta: ModelMetadata, modelPath: string, topo: Topology): string | undefined {
+function mlpProblem(family: string, meta: ModelMetadata, modelPath: string, topo: Topology): string | RequirementProblem | undefined {
   if (topo.kind !== 'multicell' || topo.userAps.some((a) => a.length !== 1)) {
     return `${family} models are per-cell MLPs of paper 000: they need a multicell network with one BS per user (this one is ${topo.kind})`;
   }
@@ -65,14 +65,15 @@ function mlpProblem(family: string, meta: ModelMetadata, modelPath: string, topo
   }
   const a = meta.dims;
   if (a.numBs !== dims.numBs || a.numTxAnt !== dims.numTxAnt || a.numRxAnt !== dims.numRxAnt || a.usersPerCell !== dims.usersPerCell || a.targetsPerCell !== dims.targetsPerCell) {
-    return `model ${modelPath} was trained for ${fmtDims(a)} but this scenario has ${fmtDims(dims)}: an MLP runs only at its trained dimensions; train a model for it with \`isac-twin train <scenario> --family ${family}\``;
+    return { path: ['params', 'model'], message: `model ${modelPath} was trained for ${fmtDims(a)} but this scenario has ${fmtDims(dims)}: an MLP runs only at its trained dimensions; train a model for it with \`isac-twin train <scenario> --family ${family}\`` };
   }
   return undefined;
 }
 
 /** Why a model cannot run on this topology, or undefined (the family's check, through the registry). */
 export function modelProblem(family: 'vfl' | 'percell', modelPath: string, topo: Topology): string | undefined {
-  return learnedPolicies.get(family)!.requires!(topo, { model: modelPath });
+  const p = learnedPolicies.get(family)!.requires!(topo, { model: modelPath });
+  return typeof p === 'object' ? p.message : p;
 }
 
 /** A learned distributed policy with shared echoes. */

@@ -62,7 +62,8 @@ export function checkPolicySpec(spec: PolicySpec, topo: Topology): PolicyProblem
     }
   }
   const req = def.requires?.(topo, parsed.data);
-  return req ? { path: ['name'], message: req } : undefined;
+  if (!req) return undefined;
+  return typeof req === 'string' ? { path: ['name'], message: req } : req;
 }
 
 /** Builds a policy from a spec (validate first with checkPolicySpec for good messages). */

@@ -161,13 +161,19 @@ export interface MultiRoundPolicy<S = unknown> {
 
 export type Policy = DistributedPolicy | CentralisedPolicy | HierarchicalPolicy | MultiRoundPolicy;
 
+/** A requirement's problem that belongs to one of the spec's fields (e.g. ['params', 'model']), not to its name. */
+export interface RequirementProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
 /** A registered policy family: its parameters, its requirements and a factory. */
 export interface PolicyDefinition<P extends z.ZodType = z.ZodType> {
   name: string;
   summary: string;
   params: P;
   /** A problem with running on this topology (e.g. more users than antennas), or undefined. */
-  requires?(topo: Topology, params: z.output<P>): string | undefined;
+  requires?(topo: Topology, params: z.output<P>): string | RequirementProblem | undefined;
   /** Parameters that hold nested policy specs (checked like the policy itself). */
   nested?: readonly string[];
   create(params: z.output<P>, topo: Topology, resolve: (spec: { name: string; params: Record<string, unknown> }) => Policy): Policy;

@@ -70,14 +70,6 @@ function memoryProblem(s: Scenario): { path: FieldPath; message: string } | unde
   };
 }
 
-/** A requirement's problem about the model (not the policy name) belongs to `params.model`. */
-function policyProblemPath(problem: PolicyProblem): FieldPath {
-  if (problem.path.length === 1 && problem.path[0] === 'name' && /^(no model at|model |cannot read model|unreadable model)/.test(problem.message)) {
-    return ['params', 'model'];
-  }
-  return problem.path;
-}
-
 /** A parameter's problem in the wording of the scenario's own messages (the registry passes zod's). */
 function policyProblemMessage(spec: PolicySpec, problem: PolicyProblem): string {
   if (problem.atKey || problem.path[0] !== 'params') return problem.message;
@@ -153,7 +145,7 @@ export function loadScenario(text: string, file: string): LoadedScenario {
   const topology = buildTopology(s);
   const checkSpec = (spec: PolicySpec, path: FieldPath) => {
     const problem = checkPolicySpec(spec, topology);
-    if (problem) fail([...path, ...policyProblemPath(problem)], policyProblemMessage(spec, problem), problem.atKey);
+    if (problem) fail([...path, ...problem.path], policyProblemMessage(spec, problem), problem.atKey);
   };
   checkSpec(s.policy, ['policy']);
   s.shadows.forEach((spec, i) => checkSpec(spec, ['shadows', i]));
