@@ -131,6 +131,7 @@ export class MlpRunner {
 
   /** Raw output (before power normalisation) for a batch of inputs [n, inDim] row-major. */
   runBatch(x: Float32Array, n: number): Float32Array {
+    if (x.length !== n * this.inDim) throw new Error(`MLP input has ${x.length} values, expected ${n} × ${this.inDim}`);
     if (this.tf && this.tfWeights) {
       const tf = this.tf;
       const w = this.tfWeights;
@@ -153,6 +154,7 @@ export class MlpRunner {
 
   /** Raw output for one input. */
   run(x: Float32Array): Float32Array {
+    if (x.length !== this.inDim) throw new Error(`MLP input has ${x.length} values, expected ${this.inDim}`);
     const direct = this.direct?.run(x);
     if (direct) return direct;
     return this.tf ? this.runBatch(x, 1) : this.runJs(x).slice();

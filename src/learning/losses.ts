@@ -11,8 +11,8 @@
  *   G  [B, T, M, 2N]   equivalent sensing channels g_{t,m} (SensingChannels.g).
  *   I  [B, T, J, 2N]   monostatic intra-cell leakage c_{t,i} (SensingChannels.intra), J = maxTargetsPerBs.
  *
- * Complex products as real ones (as in isac-loss.ts): Re(hᴴw) = h·[wr, wi], Im(hᴴw) = h·[wi, −wr],
- * so W is expanded to Wc = [W ; rot(W)] ([.., 2S, 2N]) and one matMul gives both parts.
+ * Complex products as real ones: Re(hᴴw) = h·[wr, wi], Im(hᴴw) = h·[wi, −wr], so each beam row w
+ * is expanded to (w, rot(w)) ([.., 2S, 2N], by one matMul with a constant) and one matMul gives both parts.
  *
  * Formulas (metrics/isac.ts):
  *   a_{u,s} = Σ_m h_{m,u}ᴴ w_{m,s}   (coherent joint transmission; one matMul over the stacked M·2N axis)
@@ -41,6 +41,13 @@ export interface LossScene {
   /** σ_c². */
   noiseComm: number;
   sensing?: LossSensing;
+  /**
+   * The beams' layout. Absent: dense, W [B, M, S, 2N] (row s = stream s, zero where not carried).
+   * Present: packed, W [B, M, R, 2N] with row r of AP m carrying stream rows[m·R + r] (−1: an
+   * unused row) — the twin's own W_m layout and the per-cell MLPs' output, without the dense
+   * layout's zero rows (M× less work for paper 000's cells).
+   */
+  packed?: { rowsPerAp: number; rows: Int32Array };
 }
 
 export type LossSensing =
@@ -57,7 +64,7 @@ export type LossSensing =
     };
 
 /** The scene of a twin topology (its association in force, its budgets and noises). */
-export function sceneOf(topo: Topology, streams: Int32Array[] = topo.apStreams): LossScene {
+export function sceneOf(topo: Topology, streams: Int32Array[] = topo.apStreams, layout: 'dense' | 'packed' = 'dense'): LossScene {
   let S = topo.numStreams;
   for (const rows of streams) for (const s of rows) S = Math.max(S, s + 1);
   const carries = new Uint8Array(topo.numBs * S);
@@ -71,6 +78,7 @@ export function sceneOf(topo: Topology, streams: Int32Array[] = topo.apStreams):
     carries,
     powerW: Float64Array.from(topo.powerW),
     noiseComm: topo.noiseCommW,
+    ...(layout === 'packed' ? { packed: packedRows(streams) } : {}),
     ...(topo.numTargets > 0
       ? {
           sensing:
@@ -92,12 +100,14 @@ export function sceneOf(topo: Topology, streams: Int32Array[] = topo.apStreams):
  * Paper 000's multicell scene in dataset.ts's normalised units (σ_c² = N_R σ_s² = 1, P_m = 1):
  * user u and target t belong to cell ⌊u/K⌋, ⌊t/J⌋; stream s = u; no sensing rows.
  */
-export function paper000Scene(d: IsacDims): LossScene {
+export function paper000Scene(d: IsacDims, layout: 'dense' | 'per-cell' = 'dense'): LossScene {
   const { numBs: M, usersPerCell: K, targetsPerCell: J } = d;
   const U = M * K;
   const carries = new Uint8Array(M * U);
   for (let u = 0; u < U; u++) carries[Math.floor(u / K) * U + u] = 1;
   return {
+    // per-cell: the MLPs' [B, M, K, 2N] output as it is (row k of BS m = user m·K + k)
+    ...(layout === 'per-cell' ? { packed: { rowsPerAp: K, rows: Int32Array.from({ length: M * K }, (_, i) => i) } } : {}),
     numAps: M,
     numTxAnt: d.numTxAnt,
     numUsers: U,
@@ -119,8 +129,16 @@ export function paper000Scene(d: IsacDims): LossScene {
   };
 }
 
+/** The packed layout of per-AP stream lists (rows padded with −1 to the longest list). */
+export function packedRows(streams: Int32Array[]): { rowsPerAp: number; rows: Int32Array } {
+  const R = Math.max(1, ...streams.map((r) => r.length));
+  const rows = new Int32Array(streams.length * R).fill(-1);
+  streams.forEach((list, m) => rows.set(list, m * R));
+  return { rowsPerAp: R, rows };
+}
+
 /**
- * Per-cell beams [B, M, K, 2N] (isac-loss.ts / the MLPs' layout, row k of BS m = user m·K + k)
+ * Per-cell beams [B, M, K, 2N] (paper000Scene 'per-cell', / the MLPs' layout, row k of BS m = user m·K + k)
  * → dense [B, M, U, 2N], by a one-hot product (differentiable, no gather).
  */
 export function denseFromCellBeams(tf: Tf, d: IsacDims, Wk: Tensor): Tensor {
@@ -159,24 +177,43 @@ export function packBeams(scene: LossScene, dense: ArrayLike<number>, streams: I
   });
 }
 
-/** [1, M, S, 1] mask of the carried streams: multiply a model's raw output by it. */
+/** [1, M, S, 1] mask of the carried streams ([1, M, R, 1] of the used rows, packed): multiply a model's raw output by it. */
 export function carrierMask(tf: Tf, scene: LossScene): Tensor {
+  if (scene.packed) {
+    const { rowsPerAp: R, rows } = scene.packed;
+    return tf.tensor4d(Float32Array.from(rows, (s) => (s >= 0 ? 1 : 0)), [1, scene.numAps, R, 1]);
+  }
   return tf.tensor4d(Float32Array.from(scene.carries), [1, scene.numAps, scene.numStreams, 1]);
 }
 
-/** Wc = [W ; rot(W)]: [B, M, S, 2N] → [B, M, 2S, 2N] (see the module comment). */
-function expand(tf: Tf, W: Tensor): Tensor {
-  const [B, M, S, n2] = W.shape as number[];
-  const w = tf.reshape(W, [B, M, S, n2 / 2, 2]);
-  const [wr, wi] = tf.split(w, 2, -1);
-  const rot = tf.reshape(tf.concat([wi, tf.neg(wr)], -1), [B, M, S, n2]);
-  return tf.concat([W, rot], 2);
+/**
+ * [2N, 4N] constant E with w·E = [w, rot(w)] for an interleaved row w (rot: (re, im) ↦ (im, −re)).
+ * Expanding by one 2-D matMul instead of split/concat on the (re, im) axis: wasm's SplitV on a
+ * size-2 innermost axis (and its Concat gradient) cost ~25× the rest of the loss.
+ */
+function expandMatrix(tf: Tf, n2: number): Tensor {
+  const e = new Float32Array(n2 * 2 * n2);
+  for (let i = 0; i < n2; i++) e[i * 2 * n2 + i] = 1;
+  for (let k = 0; k < n2 / 2; k++) {
+    e[(2 * k + 1) * 2 * n2 + n2 + 2 * k] = 1; // rot re ← w im
+    e[2 * k * 2 * n2 + n2 + 2 * k + 1] = -1; // rot im ← −w re
+  }
+  return tf.tensor2d(e, [n2, 2 * n2]);
 }
 
-/** |z|² of [.., 2S] (re half, im half) → [.., S]. */
+/**
+ * Wc: [B, M, S, 2N] → [B, M, 2S, 2N], rows interleaved per stream (row 2s = w_s, row 2s+1 =
+ * rot(w_s)), so z = h·Wcᵀ holds (Re hᴴw_s, Im hᴴw_s) at columns (2s, 2s+1).
+ */
+function expand(tf: Tf, W: Tensor): Tensor {
+  const [B, M, S, n2] = W.shape as number[];
+  return tf.reshape(tf.matMul(tf.reshape(W, [B * M * S, n2]), expandMatrix(tf, n2)), [B, M, 2 * S, n2]);
+}
+
+/** |z|² of [.., 2S] (interleaved (re, im) per stream, as `expand` makes it) → [.., S]. */
 function abs2(tf: Tf, z: Tensor, S: number): Tensor {
-  const [re, im] = tf.split(z, [S, S], -1);
-  return tf.add(tf.square(re), tf.square(im));
+  const shape = z.shape.slice(0, -1);
+  return tf.sum(tf.reshape(tf.square(z), [...shape, S, 2]), -1);
 }
 
 export interface CommOptions {
@@ -187,7 +224,7 @@ export interface CommOptions {
   interCell?: boolean;
 }
 
-/** γ_u [B, U] of commSinrInto: coherent joint transmission over the dense stream layout. */
+/** γ_u [B, U] of commSinrInto: coherent joint transmission, dense or packed beams (LossScene.packed). */
 export function commSinrTf(tf: Tf, scene: LossScene, H: Tensor, W: Tensor, opts: CommOptions = {}): Tensor {
   return tf.tidy(() => {
     const { numAps: M, numUsers: U, numStreams: S, numTxAnt: N } = scene;
@@ -199,10 +236,30 @@ export function commSinrTf(tf: Tf, scene: LossScene, H: Tensor, W: Tensor, opts:
       for (let m = 0; m < M; m++) for (let u = 0; u < U; u++) serve[m * U + u] = scene.carries[m * S + u];
       Hm = tf.mul(H, tf.tensor4d(serve, [1, M, U, 1]));
     }
-    // stack the AP axis into the inner product: Σ_m h_{m,u}ᴴ w_{m,s} is one dot over M·2N
-    const Hs = tf.reshape(tf.transpose(Hm, [0, 2, 1, 3]), [B, U, M * 2 * N]);
-    const Ws = tf.reshape(tf.transpose(expand(tf, W), [0, 2, 1, 3]), [B, 2 * S, M * 2 * N]);
-    const P = abs2(tf, tf.matMul(Hs, Ws, false, true), S); // [B, U, S] = |a_{u,s}|²
+    let a: Tensor; // [B, U, 2S]: (Re, Im) of a_{u,s} = Σ_m h_{m,u}ᴴ w_{m,s}
+    if (scene.packed) {
+      // per AP: z_{m,u,r} = h_{m,u}ᴴ w_{m,r}; then a_{u,s} = Σ_{(m,r) carrying s} z_{m,u,r}, a
+      // constant 0/1 map on the (m, r) axis (one 2-D matMul)
+      const { rowsPerAp: R, rows } = scene.packed;
+      const z = tf.matMul(tf.reshape(Hm, [B * M, U, 2 * N]), tf.reshape(expand(tf, W), [B * M, 2 * R, 2 * N]), false, true);
+      const zt = tf.reshape(tf.transpose(tf.reshape(z, [B, M, U, 2 * R]), [0, 2, 1, 3]), [B * U, M * 2 * R]);
+      const sel = new Float32Array(M * 2 * R * 2 * S);
+      for (let m = 0; m < M; m++) {
+        for (let r = 0; r < R; r++) {
+          const st = rows[m * R + r];
+          if (st < 0) continue;
+          sel[(m * 2 * R + 2 * r) * 2 * S + 2 * st] = 1;
+          sel[(m * 2 * R + 2 * r + 1) * 2 * S + 2 * st + 1] = 1;
+        }
+      }
+      a = tf.reshape(tf.matMul(zt, tf.tensor2d(sel, [M * 2 * R, 2 * S])), [B, U, 2 * S]);
+    } else {
+      // stack the AP axis into the inner product: Σ_m h_{m,u}ᴴ w_{m,s} is one dot over M·2N
+      const Hs = tf.reshape(tf.transpose(Hm, [0, 2, 1, 3]), [B, U, M * 2 * N]);
+      const Ws = tf.reshape(tf.transpose(expand(tf, W), [0, 2, 1, 3]), [B, 2 * S, M * 2 * N]);
+      a = tf.matMul(Hs, Ws, false, true);
+    }
+    const P = abs2(tf, a, S); // [B, U, S] = |a_{u,s}|²
     const eye = new Float32Array(U * S);
     for (let u = 0; u < U; u++) eye[u * S + u] = 1;
     const desiredMask = tf.tensor3d(eye, [1, U, S]);

@@ -29,6 +29,7 @@ import {
   type LossScene,
 } from '../../src/learning/losses.ts';
 import { isacRates } from '../../src/learning/isac-loss.ts';
+import { sizes, type IsacDims } from '../../src/learning/dataset.ts';
 import {
   commSinrInto,
   emptySensingChannels,
@@ -119,11 +120,12 @@ function instances(): Instance[] {
 }
 
 /** A batch of B random samples of one topology, with the plain metrics of each. */
-function batchOf(topo: Topology, B: number, seed: number) {
+function batchOf(topo: Topology, B: number, seed: number, layout: 'dense' | 'packed' = 'dense') {
   const rng = testRng('losses-batch', seed);
-  const scene = sceneOf(topo);
+  const scene = sceneOf(topo, topo.apStreams, layout);
   const { numBs: M, numUsers: U, numTxAnt: N, numTargets: T } = topo;
-  const S = scene.numStreams;
+  // rows per AP: every stream (dense) or the AP's own list padded with zero rows (packed)
+  const S = scene.packed?.rowsPerAp ?? scene.numStreams;
   const J = emptySensingChannels(topo).maxTargetsPerBs;
   const H = new Float32Array(B * M * U * 2 * N);
   const G = new Float32Array(B * T * M * 2 * N);
@@ -144,7 +146,8 @@ function batchOf(topo: Topology, B: number, seed: number) {
     H.set(H32, b * H32.length);
     G.set(g32, b * g32.length);
     I.set(i32, b * i32.length);
-    W.set(denseBeams(scene, Wb, topo.apStreams), b * M * S * 2 * N);
+    if (layout === 'dense') W.set(denseBeams(scene, Wb, topo.apStreams), b * M * S * 2 * N);
+    else Wb.forEach((w, m) => W.set(Float32Array.from(w), (b * M + m) * S * 2 * N));
     const H64 = Float64Array.from(H32);
     const c = new Float64Array(U);
     commSinrInto(c, topo, H64, Wb);
@@ -177,21 +180,35 @@ test('dense ↔ packed beams round-trip; carrier mask marks exactly the carried 
   });
 });
 
-test('commSinrTf equals commSinrInto (multicell, cell-free, user-centric; with/without sensing rows)', () => {
+test('commSinrTf equals commSinrInto (multicell, cell-free, user-centric; with/without sensing rows; dense and packed beams)', () => {
   for (const inst of instances()) {
-    const b = batchOf(inst.topo, 6, 3);
-    const got = commSinrTf(tf, b.scene, b.batch.H, b.W);
-    const dev = relDev(got.dataSync(), b.commPlain);
-    worst.comm = Math.max(worst.comm, dev);
-    assert.ok(dev < 1e-5, `${inst.name}: comm SINR deviates by ${dev}`);
-    got.dispose();
-    dispose(b);
+    for (const layout of ['dense', 'packed'] as const) {
+      const b = batchOf(inst.topo, 6, 3, layout);
+      if (layout === 'packed') assert.is(b.W.shape[2], Math.max(...inst.topo.apStreams.map((r) => r.length)));
+      const got = commSinrTf(tf, b.scene, b.batch.H, b.W);
+      const dev = relDev(got.dataSync(), b.commPlain);
+      worst.comm = Math.max(worst.comm, dev);
+      assert.ok(dev < 1e-5, `${inst.name} (${layout}): comm SINR deviates by ${dev}`);
+      got.dispose();
+      dispose(b);
+    }
   }
 });
 
-test('sensing SINR / SNR tf equals sensingSinrInto (monostatic and multistatic)', () => {
-  for (const inst of instances()) {
-    const b = batchOf(inst.topo, 6, 4);
+test('packed carrier mask marks exactly the used rows', () => {
+  const topo = instances()[5].topo;
+  const scene = sceneOf(topo, topo.apStreams, 'packed');
+  const R = scene.packed!.rowsPerAp;
+  const mask = carrierMask(tf, scene).dataSync();
+  topo.apStreams.forEach((rows, m) => {
+    for (let r = 0; r < R; r++) assert.is(mask[m * R + r], r < rows.length ? 1 : 0, `AP ${m} row ${r}`);
+  });
+  assert.ok(topo.apStreams.some((rows) => rows.length < R), 'some AP has unused rows (the check has teeth)');
+});
+
+test('sensing SINR / SNR tf equals sensingSinrInto (monostatic and multistatic; dense and packed beams)', () => {
+  for (const inst of instances()) for (const layout of ['dense', 'packed'] as const) {
+    const b = batchOf(inst.topo, 6, 4, layout);
     const sens = b.scene.sensing!;
     const got = sens.geometry === 'multistatic' ? multistaticSnrTf(tf, b.batch.G!, b.W) : monostaticSinrTf(tf, sens, b.batch.G!, b.batch.I!, b.W);
     const dev = relDev(got.dataSync(), b.sensPlain);
@@ -236,7 +253,98 @@ test('LossSpec values equal the plain objectives (sum rate, min SINR, ρR_c+(1�
   dispose(b);
 });
 
-test('monostatic ISAC objective equals isac-loss.ts (paper 000 multicell, interCell on and off)', () => {
+// ------------------------------------------------------------------------------------------
+// An independent reference: paper 000's loss written directly on the per-cell layout with
+// constant masks (isac-loss.ts before it delegated to losses.ts), kept here to check both the
+// dense losses and isac-loss.ts's wiring (denseFromCellBeams, paper000Scene).
+/** Per-BS rows → Wc [B·numBs, 2K, 2N_T] (see the module comment). W: [B, numBs, K, N_T·2]. */
+function refExpand(tf: Tf, W: Tensor, d: IsacDims): Tensor {
+  const B = W.shape[0];
+  const nt = d.numTxAnt;
+  const K = d.usersPerCell;
+  const w = tf.reshape(W, [B * d.numBs, K, nt, 2]);
+  const [wr, wi] = tf.split(w, 2, -1);
+  const rot = tf.reshape(tf.concat([wi, tf.neg(wr)], -1), [B * d.numBs, K, 2 * nt]);
+  return tf.concat([tf.reshape(w, [B * d.numBs, K, 2 * nt]), rot], 1); // [B·numBs, 2K, 2N_T]
+}
+
+/** |·|² summed over the (re, im) halves of the 2K axis: [.., 2K] → [.., K]. */
+function refPower(tf: Tf, z: Tensor, K: number): Tensor {
+  const [re, im] = tf.split(z, [K, K], -1);
+  return tf.add(tf.square(re), tf.square(im));
+}
+
+/** Constant masks of the topology (uniform cells; user u and target t belong to cell ⌊u/K⌋, ⌊t/J⌋). */
+function refMasks(tf: Tf, d: IsacDims, interCell: boolean) {
+  const z = sizes(d);
+  const K = d.usersPerCell;
+  const desired = new Float32Array(d.numBs * z.numUsers * K);
+  const interf = new Float32Array(d.numBs * z.numUsers * K);
+  for (let m = 0; m < d.numBs; m++) {
+    for (let u = 0; u < z.numUsers; u++) {
+      for (let k = 0; k < K; k++) {
+        const i = (m * z.numUsers + u) * K + k;
+        const own = Math.floor(u / K) === m;
+        if (own && u % K === k) desired[i] = 1;
+        else if (own || interCell) interf[i] = 1;
+      }
+    }
+  }
+  const ownT = new Float32Array(d.numBs * z.numTargets);
+  const otherT = new Float32Array(d.numBs * z.numTargets);
+  for (let m = 0; m < d.numBs; m++) {
+    for (let t = 0; t < z.numTargets; t++) {
+      if (Math.floor(t / d.targetsPerCell) === m) ownT[m * z.numTargets + t] = 1;
+      else if (interCell) otherT[m * z.numTargets + t] = 1;
+    }
+  }
+  return {
+    desired: tf.tensor3d(desired, [d.numBs, z.numUsers, K]),
+    interf: tf.tensor3d(interf, [d.numBs, z.numUsers, K]),
+    ownT: tf.tensor2d(ownT, [d.numBs, z.numTargets]),
+    otherT: tf.tensor2d(otherT, [d.numBs, z.numTargets]),
+  };
+}
+
+/**
+ * R_c and R_s per sample for beamformers W [B, numBs, K, N_T·2] (unit power per BS, interleaved).
+ */
+function perCellRates(tf: Tf, d: IsacDims, batch: { H: Tensor; G: Tensor; I: Tensor }, W: Tensor, interCell = true): { rc: Tensor; rs: Tensor } {
+  return tf.tidy(() => {
+    const z = sizes(d);
+    const B = W.shape[0];
+    const M = d.numBs;
+    const K = d.usersPerCell;
+    const nt2 = 2 * d.numTxAnt;
+    const mk = refMasks(tf, d, interCell);
+    const Wc = refExpand(tf, W, d); // [B·M, 2K, 2N_T]
+    // Communication: P[b, m, u, k] = |h_{m,u}ᴴ w_{m,k}|²
+    const Hm = tf.reshape(batch.H, [B * M, z.numUsers, nt2]);
+    const P = tf.reshape(refPower(tf, tf.matMul(Hm, Wc, false, true), K), [B, M, z.numUsers, K]);
+    const desired = tf.sum(tf.mul(P, mk.desired), [1, 3]); // [B, U]
+    const interf = tf.sum(tf.mul(P, mk.interf), [1, 3]); // [B, U]
+    const gammaC = tf.div(desired, tf.add(interf, 1));
+    const rc = tf.sum(tf.div(tf.log1p(gammaC), Math.LN2), -1);
+    // Sensing: E[b, n, t] = ‖g_{t,n}ᴴ W_n‖²
+    const Gn = tf.reshape(tf.transpose(batch.G, [0, 2, 1, 3]), [B * M, z.numTargets, nt2]);
+    const E = tf.reshape(tf.sum(refPower(tf, tf.matMul(Gn, Wc, false, true), K), -1), [B, M, z.numTargets]);
+    const signal = tf.sum(tf.mul(E, mk.ownT), 1); // [B, T]
+    const inter = tf.sum(tf.mul(E, mk.otherT), 1); // [B, T]
+    // intra-cell leakage Ĩ[t, s] acts on W_{bs(t)}
+    // targets are numbered cell by cell (t = m·J + j): repeat each W_m J times by broadcasting
+    // (no gather: its gradient has no wasm kernel)
+    const J = d.targetsPerCell;
+    const Wt = tf.reshape(tf.mul(tf.reshape(Wc, [B, M, 1, 2 * K, nt2]), tf.ones([1, 1, J, 1, 1])), [B * z.numTargets, 2 * K, nt2]);
+    const It = tf.reshape(batch.I, [B * z.numTargets, d.targetsPerCell, nt2]);
+    const intra = tf.reshape(tf.sum(refPower(tf, tf.matMul(It, Wt, false, true), K), [1, 2]), [B, z.numTargets]);
+    const gammaS = tf.div(signal, tf.add(tf.add(inter, intra), 1));
+    const rs = tf.sum(tf.div(tf.log1p(gammaS), Math.LN2), -1);
+    return { rc, rs };
+  });
+}
+
+
+test('monostatic ISAC objective and isac-loss.ts equal a per-cell masked reference (paper 000 multicell, interCell on and off)', () => {
   const d = { numBs: 3, numTxAnt: 4, numRxAnt: 4, usersPerCell: 2, targetsPerCell: 2 };
   const scene = paper000Scene(d);
   // the same scene from a twin topology in normalised units (σ_c² = N_R σ_s² = 1)
@@ -261,12 +369,15 @@ test('monostatic ISAC objective equals isac-loss.ts (paper 000 multicell, interC
   assert.equal(Array.from(W.dataSync()), Array.from(dense));
   const batch: LossBatch = { scene, H, G, I };
   for (const interCell of [true, false]) {
-    const ref = isacRates(tf, d, { H, G, I }, Wk, interCell);
+    const ref = perCellRates(tf, d, { H, G, I }, Wk, interCell);
     const mine = isacObjectiveLoss({ rho: 0.5, interCell }).metrics(tf, batch, W);
-    const dc = relDev(mine.rc.dataSync(), ref.rc.dataSync());
-    const ds = relDev(mine.rs.dataSync(), ref.rs.dataSync());
-    assert.ok(dc < 1e-5 && ds < 1e-5, `interCell ${interCell}: rc dev ${dc}, rs dev ${ds}`);
-    tf.dispose([ref.rc, ref.rs, ...Object.values(mine)]);
+    const wired = isacRates(tf, d, { H, G, I }, Wk, interCell);
+    for (const [name, got] of [['dense', mine], ['isac-loss', wired]] as const) {
+      const dc = relDev(got.rc.dataSync(), ref.rc.dataSync());
+      const ds = relDev(got.rs.dataSync(), ref.rs.dataSync());
+      assert.ok(dc < 1e-5 && ds < 1e-5, `${name}, interCell ${interCell}: rc dev ${dc}, rs dev ${ds}`);
+    }
+    tf.dispose([ref.rc, ref.rs, wired.rc, wired.rs, ...Object.values(mine)]);
   }
   tf.dispose([H, G, I, Wk, W]);
 });
