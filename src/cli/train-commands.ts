@@ -12,6 +12,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { InvalidArgumentError, Option } from 'commander';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
@@ -106,6 +107,7 @@ interface TrainCliOptions {
   patience: number;
   hidden?: number[];
   fresh?: boolean;
+  workers?: number;
 }
 
 /** Trained models go here unless --out says otherwise (git-ignored, so shipped models are never overwritten). */
@@ -140,7 +142,11 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
   console.log(
     `datasets: ${o.trainSamples} train ${train.cached ? '(cached)' : '(drawn)'} · ${o.testSamples} test ${test.cached ? '(cached)' : '(drawn)'} · scenario hash ${hash} · ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  console.log(`training ${family} ρ=${o.rho} on ${s.name}: ${loaded.topology.numBs} BS parties · batch ${o.batch} · up to ${o.epochs} epochs → ${out}`);
+  // percell's models are independent: one worker thread per core (at most one per BS) unless --workers says otherwise
+  const workers = family === 'percell' && backend !== 'tensorflow' ? Math.min(o.workers ?? availableParallelism(), loaded.topology.numBs) : 1;
+  console.log(
+    `training ${family} ρ=${o.rho} on ${s.name}: ${loaded.topology.numBs} BS parties · batch ${o.batch} · up to ${o.epochs} epochs${workers > 1 ? ` · ${workers} worker threads` : ''} → ${out}`,
+  );
   let stop = false;
   const onSignal = () => (stop = true);
   process.on('SIGINT', onSignal);
@@ -165,6 +171,8 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
       scenario: s.name,
       scenarioHash: hash,
       clockS: () => performance.now() / 1000,
+      workers,
+      datasetFile: train.file,
       shouldStop: () => stop,
       onBatch: (p) => prog.batch(p),
       onEpoch: (c) => {
@@ -232,6 +240,7 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--out <dir>', 'model directory (default twin-runs/models/<scenario>-<family>-rho<ρ>; models/ holds the shipped ones)')
     .option('--fresh', 'ignore a checkpoint in --out and start over')
     .option('--force', 'replace a finished model in --out')
+    .option('--workers <n>', 'percell: train the BS models in n worker threads, same models bit for bit (default: one per core, at most one per BS; vfl trains in process)', intOption(1))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
     .action(async (file: string, o: TrainCliOptions) => {
       if (o.family && o.method && o.family !== o.method) throw new UsageError(`--family ${o.family} and --method ${o.method} (its old name) disagree: give one`);

@@ -67,6 +67,24 @@ export interface TrainJob {
   adam?: { learningRate?: number; weightDecay?: number };
   /** Seed of the shuffles and dropout masks. */
   seed: number;
+  /**
+   * percell only — continue a training: the job trains epochs startEpoch … startEpoch + epochs − 1
+   * (their shuffles and dropout masks) from these weights (`model.getWeights()` order) and Adam
+   * state (tfjs's layout: 'iter', then `<variable>/m`, `<variable>/v`). train.ts runs one such
+   * job per BS and epoch, so its checkpoints, validation and early stopping stay in one place.
+   */
+  resume?: { startEpoch: number; weights: TrainedWeight[]; optimizer: TrainedWeight[] };
+  /** Post a progress message every this many batches (0 or absent: none). */
+  progressEvery?: number;
+}
+
+/** Progress of a running job (TrainPool.run's onProgress). */
+export interface TrainJobProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  /** Mean loss of the epoch's batches so far. */
+  loss: number;
 }
 
 export interface TrainedWeight {
@@ -88,6 +106,8 @@ export interface TrainJobResult {
   samplesPerS: number;
   /** tfjs backend the job ran on. */
   backend: string;
+  /** Adam state at the end (percell jobs; tfjs's layout, as TrainJob.resume takes it). */
+  optimizer?: TrainedWeight[];
 }
 
 /** A job that failed; the message starts with the job's name. */
@@ -115,6 +135,10 @@ function checkJob(job: TrainJob): void {
     if (!Number.isInteger(d.samples) || d.samples < batch) fail(`data.samples must be an integer ≥ batchSize (${batch}), got ${d.samples}`);
   } else if (d?.kind !== 'percell') {
     fail(`data.kind must be 'synthetic' or 'percell', got ${String((d as { kind?: unknown })?.kind)}`);
+  }
+  if (job.resume) {
+    if (d.kind !== 'percell') fail('resume is supported for percell jobs only');
+    if (!Number.isInteger(job.resume.startEpoch) || job.resume.startEpoch < 0) fail(`resume.startEpoch must be a non-negative integer, got ${job.resume.startEpoch}`);
   }
 }
 
@@ -198,7 +222,12 @@ async function trainSynthetic(tf: Tf, job: TrainJob, d: Extract<TrainData, { kin
   }
 }
 
-async function trainPercell(tf: Tf, job: TrainJob, d: Extract<TrainData, { kind: 'percell' }>): Promise<Omit<TrainJobResult, 'name' | 'backend'>> {
+async function trainPercell(
+  tf: Tf,
+  job: TrainJob,
+  d: Extract<TrainData, { kind: 'percell' }>,
+  onProgress?: (p: TrainJobProgress) => void,
+): Promise<Omit<TrainJobResult, 'name' | 'backend'>> {
   const batch = job.batchSize ?? 128;
   let ds: IsacDataset;
   try {
@@ -221,6 +250,8 @@ async function trainPercell(tf: Tf, job: TrainJob, d: Extract<TrainData, { kind:
   const model = createMlp(tf, job.mlp);
   const party = new BsParty(tf, model, { bs: m, learningRate: job.adam?.learningRate, weightDecay: job.adam?.weightDecay, seed: job.seed });
   const server = new CentralServer(tf, dims, d.rho, false);
+  if (job.resume) await restore(tf, job, model, party);
+  const startEpoch = job.resume?.startEpoch ?? 0;
   const nt2 = 2 * dims.numTxAnt;
   const J = dims.targetsPerCell;
   try {
@@ -231,7 +262,7 @@ async function trainPercell(tf: Tf, job: TrainJob, d: Extract<TrainData, { kind:
     let steps = 0;
     const t0 = performance.now();
     try {
-      for (let epoch = 0; epoch < job.epochs; epoch++) {
+      for (let epoch = startEpoch; epoch < startEpoch + job.epochs; epoch++) {
         const order = shuffled(nTrain, job.seed, `vfl:shuffle:${epoch}`);
         party.reseed(job.seed, epoch);
         let sum = 0;
@@ -258,6 +289,7 @@ async function trainPercell(tf: Tf, job: TrainJob, d: Extract<TrainData, { kind:
           if (!Number.isFinite(loss)) throw new TrainJobError(job.name, `loss is ${loss} at epoch ${epoch}, batch ${b}`);
           sum += loss;
           steps++;
+          if (onProgress && job.progressEvery && ((b + 1) % job.progressEvery === 0 || b + 1 === batches)) onProgress({ epoch, batch: b + 1, batches, loss: sum / (b + 1) });
         }
         curve.push(sum / batches);
         await turn();
@@ -267,10 +299,33 @@ async function trainPercell(tf: Tf, job: TrainJob, d: Extract<TrainData, { kind:
     }
     const trainS = (performance.now() - t0) / 1000;
     const samples = steps * batch;
-    return { weights: readWeights(model), curve, steps, samples, trainS, samplesPerS: samples / trainS };
+    const state = await party.optimizer.getWeights();
+    const optimizer = state.map((w) => ({ name: w.name, shape: [...w.tensor.shape], data: w.tensor.dataSync().slice() as Float32Array }));
+    tf.dispose(state.map((w) => w.tensor));
+    return { weights: readWeights(model), optimizer, curve, steps, samples, trainS, samplesPerS: samples / trainS };
   } finally {
     party.dispose();
     model.dispose();
+  }
+}
+
+/** Sets a percell job's model weights and Adam state from `job.resume`, checking every shape. */
+async function restore(tf: Tf, job: TrainJob, model: Sequential, party: BsParty): Promise<void> {
+  const r = job.resume!;
+  const own = model.getWeights();
+  if (r.weights.length !== own.length) throw new TrainJobError(job.name, `resume has ${r.weights.length} weight tensors, the model ${own.length}`);
+  r.weights.forEach((w, i) => {
+    const want = own[i].shape.join('×');
+    if (w.shape.join('×') !== want || w.data.length !== own[i].size) throw new TrainJobError(job.name, `resume weight ${i} (${w.name}) is ${w.shape.join('×')}, the model's is ${want}`);
+  });
+  const values = r.weights.map((w) => tf.tensor(w.data, w.shape));
+  model.setWeights(values);
+  tf.dispose(values);
+  const state = r.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) }));
+  try {
+    await party.optimizer.setWeights(state);
+  } finally {
+    tf.dispose(state.map((w) => w.tensor));
   }
 }
 
@@ -278,11 +333,11 @@ async function trainPercell(tf: Tf, job: TrainJob, d: Extract<TrainData, { kind:
  * Trains one job on `tf` (in this thread) and returns its weights and curve. Errors are
  * `TrainJobError`s naming the job.
  */
-export async function runTrainJob(tf: Tf, job: TrainJob): Promise<TrainJobResult> {
+export async function runTrainJob(tf: Tf, job: TrainJob, onProgress?: (p: TrainJobProgress) => void): Promise<TrainJobResult> {
   try {
     checkJob(job);
     const d = job.data;
-    const r = d.kind === 'synthetic' ? await trainSynthetic(tf, job, d) : await trainPercell(tf, job, d);
+    const r = d.kind === 'synthetic' ? await trainSynthetic(tf, job, d) : await trainPercell(tf, job, d, onProgress);
     return { name: job.name, backend: tf.getBackend(), ...r };
   } catch (error) {
     if (error instanceof TrainJobError) throw error;
@@ -337,7 +392,12 @@ export interface PoolOptions {
   backend?: BackendName;
 }
 
-type Reply = { type: 'ready'; backend: string } | { type: 'init-error'; error: string } | { id: number; ok: true; result: TrainJobResult } | { id: number; ok: false; error: string };
+type Reply =
+  | { type: 'ready'; backend: string }
+  | { type: 'init-error'; error: string }
+  | { id: number; progress: TrainJobProgress }
+  | { id: number; ok: true; result: TrainJobResult }
+  | { id: number; ok: false; error: string };
 
 const WORKER_URL = new URL('./train-worker.mjs', import.meta.url);
 
@@ -391,7 +451,7 @@ export class TrainPool {
    * first failing job rejects with its `TrainJobError` after every worker has been terminated
    * (the pool is closed then).
    */
-  async run(jobs: TrainJob[]): Promise<TrainJobResult[]> {
+  async run(jobs: TrainJob[], onProgress?: (job: number, p: TrainJobProgress) => void): Promise<TrainJobResult[]> {
     if (this.closed) throw new Error('TrainPool: closed');
     jobs.forEach(checkJob); // configuration errors reject before any work
     const results: TrainJobResult[] = new Array(jobs.length);
@@ -399,7 +459,7 @@ export class TrainPool {
     try {
       await Promise.all(
         this.workers.map(async (w) => {
-          for (let i = next++; i < jobs.length; i = next++) results[i] = await this.one(w, i, jobs[i]);
+          for (let i = next++; i < jobs.length; i = next++) results[i] = await this.one(w, i, jobs[i], onProgress && ((p) => onProgress(i, p)));
         }),
       );
     } catch (error) {
@@ -410,7 +470,7 @@ export class TrainPool {
     return results;
   }
 
-  private one(w: Worker, id: number, job: TrainJob): Promise<TrainJobResult> {
+  private one(w: Worker, id: number, job: TrainJob, onProgress?: (p: TrainJobProgress) => void): Promise<TrainJobResult> {
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         w.off('message', onMessage);
@@ -419,6 +479,10 @@ export class TrainPool {
       };
       const onMessage = (m: Reply) => {
         if (!('id' in m) || m.id !== id) return;
+        if ('progress' in m) {
+          onProgress?.(m.progress);
+          return;
+        }
         cleanup();
         if (m.ok) resolve(m.result);
         else reject(new TrainJobError(job.name, m.error));
@@ -476,8 +540,9 @@ export async function serveTrainJobs(): Promise<void> {
   port.on('message', (msg: { id: number; job: TrainJob }) => {
     queue = queue.then(async () => {
       try {
-        const result = await runTrainJob(tf, msg.job);
-        port.postMessage({ id: msg.id, ok: true, result }, result.weights.map((w) => w.data.buffer as ArrayBuffer));
+        const result = await runTrainJob(tf, msg.job, (progress) => port.postMessage({ id: msg.id, progress }));
+        const buffers = [...result.weights, ...(result.optimizer ?? [])].map((w) => w.data.buffer as ArrayBuffer);
+        port.postMessage({ id: msg.id, ok: true, result }, buffers);
       } catch (error) {
         port.postMessage({ id: msg.id, ok: false, error: error instanceof TrainJobError ? error.message.replace(/^train job '[^']*': /, '') : String((error as Error)?.message ?? error) });
       }

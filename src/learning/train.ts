@@ -26,6 +26,7 @@ import {
   type CurvePoint,
   type ModelMetadata,
 } from './model-store.ts';
+import { TrainPool, type TrainedWeight, type TrainJob } from './parallel.ts';
 import { streamFor } from '../phy/random.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -61,6 +62,14 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Monotonic clock in seconds for training times and samples/s (injected: tests pass a fake). */
   clockS: () => number;
+  /**
+   * percell: train the BSs' independent models in this many worker threads (parallel.ts), one
+   * job per BS and epoch — the same weights, bit for bit, as in process (tested); validation,
+   * checkpoints and early stopping stay here. Needs `datasetFile`. Default 1 (in process).
+   */
+  workers?: number;
+  /** The training set as a file (dataset.ts `encodeDataset`; `cachedDataset(…).file`), for the workers. */
+  datasetFile?: string;
 }
 
 export interface TrainProgress {
@@ -237,6 +246,7 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
   let stopped: TrainResult['stopped'] = 'finished';
   const t0 = opts.clockS() - meta.trainingTimeS;
   let last = meta.curve.at(-1);
+  const pool = local && (opts.workers ?? 1) > 1 ? await startPercellPool(opts, d.numBs) : undefined;
 
   for (let epoch = meta.epochsDone; epoch < opts.epochs; epoch++) {
     const tEpoch = opts.clockS();
@@ -248,7 +258,16 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
     }
     parties.forEach((p) => p.reseed(opts.seed, epoch));
     let lossSum = 0;
-    for (let b = 0; b < batches; b++) {
+    if (pool) {
+      const progress = (batch: number, loss: number) => {
+        const el = opts.clockS() - tEpoch;
+        opts.onBatch?.({ epoch, epochs: opts.epochs, batch, batches, loss, samplesPerS: (batch * batchSize) / Math.max(el, 1e-9), valRc: last?.valRc ?? NaN, valRs: last?.valRs ?? NaN, bytes: 0 });
+      };
+      const sum = await percellEpochInWorkers(tf, pool, parties, { ...meta, rho: opts.rho, seed: opts.seed, validationShare: opts.validationShare, datasetFile: opts.datasetFile! }, epoch, progress, opts.shouldStop);
+      if (sum === undefined) stopped = 'interrupted';
+      else lossSum = sum * batches;
+    }
+    for (let b = 0; b < (pool ? 0 : batches); b++) {
       if (opts.shouldStop?.()) {
         stopped = 'interrupted';
         break;
@@ -321,9 +340,88 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
     writeMetadata(opts.outDir, meta);
     removeDir(ckpt);
   }
+  await pool?.close();
   parties.forEach((p) => p.dispose());
   models.forEach((m) => m.dispose());
   return { meta, stopped, bytesExchanged };
+}
+
+async function startPercellPool(opts: TrainOptions, numBs: number): Promise<TrainPool> {
+  if (!opts.datasetFile) throw new Error('percell training in workers needs the training set as a file (datasetFile)');
+  const backend = opts.backend === 'cpu' || opts.backend === 'wasm' ? opts.backend : 'wasm';
+  return TrainPool.start({ workers: Math.min(opts.workers ?? 1, numBs), backend });
+}
+
+const tensorsOf = (ws: TrainedWeight[], tf: Tf) => ws.map((w) => tf.tensor(w.data, w.shape));
+
+/**
+ * One epoch of the per-cell models in the pool's workers (one job per BS, continuing from the
+ * parties' weights and Adam state); the parties get the results. Returns the epoch's mean
+ * training loss (the sum of the cells' own losses), or undefined when `shouldStop` interrupted it
+ * (the workers are terminated, the parties keep the last epoch's state).
+ */
+async function percellEpochInWorkers(
+  tf: Tf,
+  pool: TrainPool,
+  parties: BsParty[],
+  c: Pick<ModelMetadata, 'inputDim' | 'outputDim' | 'hiddenDims' | 'leakyAlpha' | 'dropout' | 'batchSize' | 'learningRate' | 'weightDecay'> & { rho: number; seed: number; validationShare?: number; datasetFile: string },
+  epoch: number,
+  progress: (batch: number, loss: number) => void,
+  shouldStop?: () => boolean,
+): Promise<number | undefined> {
+  const jobs: TrainJob[] = [];
+  for (const p of parties) {
+    const state = await p.optimizer.getWeights();
+    const optimizer = state.map((w) => ({ name: w.name, shape: [...w.tensor.shape], data: w.tensor.dataSync().slice() as Float32Array }));
+    tf.dispose(state.map((w) => w.tensor));
+    const weights = p.model.getWeights().map((t, i) => ({ name: p.model.weights[i].originalName, shape: [...t.shape], data: t.dataSync().slice() as Float32Array }));
+    jobs.push({
+      name: `percell-bs${p.bs}`,
+      mlp: { inputDim: c.inputDim, outputDim: c.outputDim, hiddenDims: c.hiddenDims, leakyAlpha: c.leakyAlpha, dropout: c.dropout, seed: c.seed + p.bs },
+      data: { kind: 'percell', path: c.datasetFile, bs: p.bs, rho: c.rho, validationShare: c.validationShare },
+      epochs: 1,
+      batchSize: c.batchSize,
+      adam: { learningRate: c.learningRate, weightDecay: c.weightDecay },
+      seed: c.seed,
+      resume: { startEpoch: epoch, weights, optimizer },
+      progressEvery: 5,
+    });
+  }
+  const done = new Array<number>(jobs.length).fill(0);
+  const losses = new Array<number>(jobs.length).fill(0);
+  let requestStop = () => {};
+  const stop = new Promise<'stop'>((resolve) => (requestStop = () => resolve('stop')));
+  // polled after every progress message and every 100 ms (a signal handler sets the flag)
+  const poll = () => shouldStop?.() && requestStop();
+  const timer = setInterval(poll, 100);
+  const run = pool.run(jobs, (i, p) => {
+    done[i] = p.batch;
+    losses[i] = p.loss;
+    progress(Math.min(...done), losses.reduce((a, b) => a + b, 0));
+    poll();
+  });
+  try {
+    const r = await Promise.race([run, stop]);
+    if (r === 'stop') {
+      run.catch(() => undefined); // the workers are terminated below: the run rejects
+      await pool.close();
+      return undefined;
+    }
+    r.forEach((res, i) => {
+      const p = parties[i];
+      const w = tensorsOf(res.weights, tf);
+      p.model.setWeights(w);
+      tf.dispose(w);
+    });
+    for (const [i, res] of r.entries()) {
+      const state = res.optimizer!.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) }));
+      await parties[i].optimizer.setWeights(state);
+      tf.dispose(state.map((w) => w.tensor));
+    }
+    return r.reduce((s, res) => s + res.curve[0], 0);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export type { Tensor };

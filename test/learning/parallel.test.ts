@@ -85,6 +85,51 @@ targets: { perCell: 2 }
   }
 });
 
+test('train.ts percell with --workers 2 = in process, bit for bit (2 epochs); an interrupted epoch resumes to the same models', async () => {
+  const tiny = scenario(`
+name: tiny
+seed: 5
+topology: { numCells: 3, numTxAnt: 4, numRxAnt: 4 }
+users: { perCell: 2 }
+targets: { perCell: 1 }
+`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'parallel-train-'));
+  try {
+    const ds = drawDataset(tiny.scenario, tiny.topology, 200, 3, 'train');
+    const file = path.join(dir, 'train.bin');
+    writeFileSync(file, encodeDataset(ds));
+    const { tf } = await initBackend('wasm');
+    const base = { method: 'percell' as const, rho: 0.5, epochs: 2, hiddenDims: [16, 16], batchSize: 32, learningRate: 1e-3, seed: 6, backend: 'wasm', scenario: 'tiny', scenarioHash: 'x', clockS: () => 0, datasetFile: file, patience: 10 };
+    const weightsOf = async (out: string) => {
+      const all: number[][] = [];
+      for (let m = 0; m < ds.dims.numBs; m++) {
+        const model = (await loadLayersModel(tf, path.join(out, `bs${m}`))) as Sequential;
+        all.push(...model.getWeights().map((t) => Array.from(t.dataSync())));
+        model.dispose();
+      }
+      return all;
+    };
+    const a = await trainIsac(tf, ds, { ...base, outDir: path.join(dir, 'a') });
+    const b = await trainIsac(tf, ds, { ...base, outDir: path.join(dir, 'b'), workers: 2 });
+    assert.is(b.stopped, 'finished');
+    assert.equal(b.meta.curve.map((c) => c.valLoss), a.meta.curve.map((c) => c.valLoss), 'validation curves');
+    const wa = await weightsOf(path.join(dir, 'a'));
+    assert.equal(await weightsOf(path.join(dir, 'b')), wa, 'workers 2 vs in process');
+    // the train losses are the cells' own losses summed (float sums in another order)
+    b.meta.curve.forEach((c, i) => assert.ok(Math.abs(c.trainLoss - a.meta.curve[i].trainLoss) < 1e-5 * Math.abs(a.meta.curve[i].trainLoss), `train loss epoch ${i + 1}`));
+    // interrupted during epoch 2: epoch 1 is kept; the same call resumes to the same models
+    let batchesSeen = 0;
+    const c1 = await trainIsac(tf, ds, { ...base, outDir: path.join(dir, 'c'), workers: 2, onBatch: (p) => p.epoch === 1 && batchesSeen++, shouldStop: () => batchesSeen > 0 });
+    assert.is(c1.stopped, 'interrupted');
+    assert.is(c1.meta.epochsDone, 1);
+    const c2 = await trainIsac(tf, ds, { ...base, outDir: path.join(dir, 'c'), workers: 2 });
+    assert.is(c2.meta.epochsDone, 2);
+    assert.equal(await weightsOf(path.join(dir, 'c')), wa, 'interrupted + resumed vs in process');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** The error a promise rejects with (uvu 0.5 has no assert.rejects). */
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
