@@ -7,7 +7,8 @@
 import { fileMtimeMs } from '../analysis/run-db.ts';
 import { stoppedText, writerStopped, type RunsRow } from '../store/schema.ts';
 import type { TwinEvent } from '../sim/events.ts';
-import { allSync, getSync, openDbSync, type Db } from '../store/db.ts';
+import { allSync, getSync, type Db } from '../store/db.ts';
+import { closeQuietly, openReadOnly } from '../store/read-connection.ts';
 import type { RunStatus } from '../store/run-store.ts';
 import type { RunInfo, SlotView } from './model.ts';
 
@@ -44,7 +45,7 @@ export class RunReader {
   static async open(file: string): Promise<RunReader> {
     let db: Db;
     try {
-      db = openDbSync(file, 'readonly');
+      db = openReadOnly(file);
     } catch (e) {
       throw new WatchError(`${file}: cannot open (${(e as Error).message.replace(/^SQLITE_\w+: /, '')})`);
     }
@@ -95,11 +96,7 @@ export class RunReader {
       const table = (name: string) => getSync(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) !== undefined;
       return new RunReader(file, db, row.run_id, info, table('loc_slots'), table('link_slots'));
     } catch (e) {
-      try {
-        db.close();
-      } catch {
-        // the error below is what matters
-      }
+      closeQuietly(db); // the error below is what matters
       if (e instanceof WatchError) throw e;
       throw new WatchError(`${file}: not an isac-twin run database (${(e as Error).message})`);
     }
@@ -259,7 +256,7 @@ export class RunReader {
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    closeQuietly(this.db);
   }
 }
 

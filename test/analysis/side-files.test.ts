@@ -13,6 +13,8 @@ import { AnalysisInputError } from '../../src/analysis/errors.ts';
 import { exportFile } from '../../src/analysis/export.ts';
 import { renderPlot } from '../../src/analysis/plot.ts';
 import { reportFiles } from '../../src/analysis/report.ts';
+import Database from 'better-sqlite3';
+import { RunReader } from '../../src/dashboard/db-source.ts';
 import { handRun, tmp, writeRun } from './synthetic.ts';
 
 const dir = tmp('side-files');
@@ -68,6 +70,23 @@ test('successful commands leave no -wal/-shm either (also with the same file twi
   assert.equal(listing(), NAMES, 'plot');
   await exportFile(good, path.join(dir, 'csv'), { createViews: true });
   assert.equal(listing(), NAMES, 'export');
+});
+
+test("the dashboard's reader (watch, replay) leaves no -wal/-shm either", async () => {
+  const folder = path.join(dir, 'watch');
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, 'watched.sqlite');
+  copyFileSync(good, file);
+  // the topology the dashboard reads (2 BSs, user u at BS u, target 0 at BS 0, as handRun)
+  const db = new Database(file);
+  db.prepare('UPDATE runs SET topology_json = ?').run(JSON.stringify({ bsPosM: [0, 0, 500, 0], cellRadiusM: 250, userBs: [0, 1], targetBs: [0] }));
+  db.close();
+  assert.equal(readdirSync(folder), ['watched.sqlite'], 'no side files to start with');
+  const reader = await RunReader.open(file);
+  const [from, to] = await reader.slotRange();
+  assert.ok((await reader.slots(from, to)).length > 0, 'it read slots');
+  await reader.close();
+  assert.equal(readdirSync(folder), ['watched.sqlite'], 'watch');
 });
 
 test("a writer's own -wal/-shm are left to it", async () => {
