@@ -9,13 +9,24 @@
  *                     beforehand; worker start-up is reported separately)
  *   ours ÷ PyTorch    1 worker vs 1 thread, 2 workers vs 2 threads (target ≥ 1 on all cores)
  *
+ * And the product's own use of both cores: `train --family percell` (trainIsac with `workers`), one
+ * epoch of the default scenario's 3 per-cell models (4×512) in process vs in 2 workers (the models
+ * are the same bit for bit; 3 models on 2 workers bound the speed-up at 1.5×).
+ *
  * When /usr/bin/python3 cannot import torch the PyTorch rows say so (value NaN, "not installed"),
  * they are not skipped. Run alone: node --import tsx bench/learning-parallel.ts [--quick]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { initBackend } from '../src/learning/backend.ts';
+import { drawDataset, encodeDataset } from '../src/learning/dataset.ts';
 import { TrainPool, type TrainJob } from '../src/learning/parallel.ts';
+import '../src/learning/policies.ts'; // registers the learned policies the default scenario names
+import { trainIsac } from '../src/learning/train.ts';
+import { loadScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
 
 /** One row of `npm run bench` (bench/index.ts). */
@@ -94,6 +105,8 @@ export async function benchParallel(options: { quick?: boolean } = {}): Promise<
     { name: 'speed-up 2 workers vs 1', value: two / one, unit: '×', target: '≥ 1.6', ratio: two / one / 1.6 },
   );
 
+  rows.push(...(await percellRows(options.quick ? 1200 : 3000)));
+
   for (const [threads, ours, label] of [
     [1, one, '1 worker'],
     [2, two, '2 workers'],
@@ -109,6 +122,35 @@ export async function benchParallel(options: { quick?: boolean } = {}): Promise<
     rows.push({ name: `ours (${label}) ÷ PyTorch (${threads} thread${threads > 1 ? 's' : ''})`, value: ours / t.samplesPerS, unit: '×', target: '≥ 1', ratio: ours / t.samplesPerS });
   }
   return rows;
+}
+
+/** train --family percell: epoch 2's samples/s in process and in 2 workers (epoch 1 warms up). */
+async function percellRows(samples: number): Promise<BenchResult[]> {
+  const yamlFile = fileURLToPath(new URL('../scenarios/default.yaml', import.meta.url));
+  const { scenario, topology } = loadScenario(readFileSync(yamlFile, 'utf8'), yamlFile);
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-percell-'));
+  try {
+    const ds = drawDataset(scenario, topology, samples, 1, 'train');
+    const file = path.join(dir, 'train.bin');
+    writeFileSync(file, encodeDataset(ds));
+    const { tf } = await initBackend('wasm');
+    const clockS = () => performance.now() / 1000;
+    const base = { method: 'percell' as const, rho: 0.99, epochs: 2, seed: 1, backend: 'wasm', scenario: scenario.name, scenarioHash: 'bench', clockS, datasetFile: file };
+    const speed = async (workers: number) => {
+      const r = await trainIsac(tf, ds, { ...base, outDir: path.join(dir, `w${workers}`), workers });
+      return r.meta.curve[1].samplesPerS;
+    };
+    const one = await speed(1);
+    const two = await speed(2);
+    const M = topology.numBs;
+    return [
+      { name: `train --family percell (${M} BS × 4×512, batch 128), in process`, value: one, unit: 'samples/s' },
+      { name: 'train --family percell, --workers 2', value: two, unit: 'samples/s' },
+      { name: `percell speed-up 2 workers vs in process (bound ${(M / Math.ceil(M / 2)).toFixed(2)}× for ${M} models)`, value: two / one, unit: '×', target: `≥ ${(0.8 * (M / Math.ceil(M / 2))).toFixed(2)}`, ratio: two / one / (0.8 * (M / Math.ceil(M / 2))) },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
