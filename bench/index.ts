@@ -27,6 +27,7 @@ const GROUPS: Array<{ name: string; file: string; fn: string }> = [
   { name: 'learning-conv', file: './learning-conv.ts', fn: 'benchConv' },
   { name: 'learning-graph', file: './learning-graph.ts', fn: 'benchGraph' },
   { name: 'learning-parallel', file: './learning-parallel.ts', fn: 'benchParallel' },
+  { name: 'sweep', file: './sweep.ts', fn: 'benchSweep' },
 ];
 
 const args = process.argv.slice(2);

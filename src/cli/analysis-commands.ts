@@ -17,6 +17,7 @@ import { reportFiles } from '../analysis/report.ts';
 import { parseBound, type RangeSpec } from '../analysis/run-db.ts';
 import { DEFAULT_BATCHES } from '../analysis/stats.ts';
 import { checkOutputDir, checkOutputFile } from './args.ts';
+import { isSweepFolder, plotSweepFolder, refuseSweepOptions, reportSweepFolder, requireOption, withSweepAnalysisOptions } from './sweep-commands.ts';
 
 interface CommonOptions {
   from?: string;
@@ -96,15 +97,18 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
       result.code = 0;
     });
 
-  addRange(
-    program
-      .command('plot')
-      .description('plot a metric of one or more runs to SVG or PNG (Vega-Lite, rendered headlessly)')
-      .argument('<runs...>', 'run databases'),
+  withSweepAnalysisOptions(
+    addRange(
+      program
+        .command('plot')
+        .description('plot a metric of one or more runs to SVG or PNG (Vega-Lite, rendered headlessly); of a sweep folder: the metric against an axis with 95 % CIs across seeds')
+        .argument('<runs...>', 'run databases, or one sweep folder'),
+    ),
+    'plot',
   )
     .option('--metric <name>', 'metric (rc, rs, objective, rate, sinr, csi_age, bs_rate, bs_radar_rate, decision_ms, sens_sinr, radar_rate); pareto: x,y (default rc,rs)')
-    .requiredOption('--kind <kind>', `${PLOT_KINDS.join(' | ')}`)
-    .requiredOption('--out <file>', 'output file, .svg or .png')
+    .option('--kind <kind>', `${PLOT_KINDS.join(' | ')} (required for run databases)`)
+    .option('--out <file>', 'output file, .svg or .png (required)')
     .option('--entity <i|all>', 'for BS/user/target metrics: one entity, or all (one series each); default: pooled')
     .option('--width <px>', 'figure width (default 720)')
     .option('--height <px>', 'figure height (default 400)')
@@ -112,6 +116,14 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
     .option('--title <text>', 'figure title')
     .option('--no-shadows', 'leave out the shadow policies of network metrics')
     .action(async (files: string[], o: CommonOptions & Record<string, string | boolean | undefined>) => {
+      const size = (v: unknown, name: string, def: number) => numberOption(v as string | undefined, name, def, (x) => Number.isInteger(x) && x >= 100 && x <= 10000, 'a whole number of pixels in 100 … 10000');
+      if (files.length === 1 && isSweepFolder(files[0])) {
+        result.code = await plotSweepFolder(files[0], o, size, writeAtomically);
+        return;
+      }
+      refuseSweepOptions(o);
+      requireOption(o.kind, '--kind <kind>');
+      requireOption(o.out, '--out <file>');
       const out = o.out as string;
       const ext = path.extname(out).toLowerCase();
       if (ext !== '.svg' && ext !== '.png') throw new AnalysisInputError('--out', `${out}: the file name must end in .svg or .png`);
@@ -125,7 +137,6 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
         else if (/^\d+$/.test(entityText)) entity = Number(entityText);
         else throw new AnalysisInputError('--entity', `expected an index (0, 1, …) or "all", got "${entityText}"`);
       }
-      const size = (v: unknown, name: string, def: number) => numberOption(v as string | undefined, name, def, (x) => Number.isInteger(x) && x >= 100 && x <= 10000, 'a whole number of pixels in 100 … 10000');
       const r = await renderPlot(files, {
         kind: kind as PlotKind,
         metric: o.metric as string | undefined,
@@ -144,17 +155,26 @@ export function registerAnalysisCommands(program: Command, result: { code: numbe
       result.code = 0;
     });
 
-  addRange(
-    program
-      .command('report')
-      .description('write one self-contained HTML page with the summary tables, the comparison and the plots')
-      .argument('<runs...>', 'run databases; with several, the first is the baseline of the comparison'),
+  withSweepAnalysisOptions(
+    addRange(
+      program
+        .command('report')
+        .description('write one self-contained HTML page with the summary tables, the comparison and the plots (of a sweep folder: curves with CIs across seeds, paired differences)')
+        .argument('<runs...>', 'run databases (with several, the first is the baseline of the comparison), or one sweep folder'),
+    ),
+    'report',
   )
-    .requiredOption('--out <file>', 'HTML file to write')
+    .option('--out <file>', 'HTML file to write (required; a sweep folder: default <folder>/report.html)')
     .option('--outage-rate <bit/s/Hz>', `outage threshold (default ${DEFAULT_OUTAGE_RATE})`)
     .option('--batches <k>', `batches for the confidence intervals (default ${DEFAULT_BATCHES})`)
     .option('--title <text>', 'page title')
     .action(async (files: string[], o: CommonOptions & { out: string; title?: string }) => {
+      if (files.length === 1 && isSweepFolder(files[0])) {
+        result.code = await reportSweepFolder(files[0], o as unknown as Record<string, unknown>, writeAtomically);
+        return;
+      }
+      refuseSweepOptions(o as unknown as Record<string, unknown>);
+      requireOption(o.out, '--out <file>');
       checkOutputFile('--out', o.out, { mayExist: true });
       const r = await reportFiles(files, { range: rangeOf(o), outageRate: outageRateOf(o), batches: batchesOf(o), title: o.title, createViews: true });
       printNotes(r.notes);

@@ -17,6 +17,7 @@ import { checkOutputFile, errnoText, intOption, positiveNumber, readScenario, Us
 import { registerAnalysisCommands } from './analysis-commands.ts';
 import { dashboardDrawable, registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { registerLocalizationCommands } from './localization-commands.ts';
+import { registerSweepCommands } from './sweep-commands.ts';
 import { backendForScenario, registerTrainCommands } from './train-commands.ts';
 import { AnalysisInputError } from '../analysis/errors.ts';
 
@@ -219,6 +220,7 @@ export function buildProgram(result: { code: number }): Command {
   registerWatchCommand(program, result);
   registerLocalizationCommands(program, result);
   registerTrainCommands(program, result);
+  registerSweepCommands(program, result);
   return program;
 }
 
