@@ -1,100 +1,159 @@
 /**
- * Training-step benchmark of paper 001's per-AP U-Net on the wasm backend (conv kernels from
- * src/learning/layers/conv.ts; stock autograd through tf.layers; tf.train.adam).
+ * Training speed of paper 001's per-AP networks on the wasm backend (src/learning/layers/):
+ * 1D-CNN, CAE and U-Net F3 / F5 at paper size (N = 5, M = 16, batch 500, tf.train.adam(0.01),
+ * MSE to a fixed random target), before vs after in one run:
  *
- * Model (paper-001 notes §4.3, "U-net reading", F3, N = 5, M = 16): input [N+1, M, 2] = [6, 16, 2]
- * (NHWC), encoder conv 3×3 'same' 16, 32, 64, 128 (BN + LeakyReLU 0.01), decoder transposed convs
- * 3×3 'same' to 64, 32, 16, 2 with skips concatenated (cat(e4, e4) = 256 → 64, cat e3 → 128 → 32,
- * cat e2 → 64 → 16, cat e1 → 32 → 2 linear); ≈ 291 k weights. Batch 500 (paper §8).
+ *   before  stock tf.layers.batchNormalization, `registerConvKernels(tf, { backpropFilter:
+ *           'batch-conv', training: false })` — the kernels as they were before this work (the
+ *           batch-as-channels filter gradient, the XNNPACK Conv2DBackpropInput; every other
+ *           gradient and kernel tfjs's own)
+ *   after   `batchNormalizationLayer` (closed-form batch-norm gradient) and `registerConvKernels(tf)`
+ *           (im2col filter gradient, conv-training.ts's gradients and kernels)
  *
- * Rows: forward (inference, weights unchanged), training step (forward + backward + Adam),
- * step / forward (target ≤ 3), samples/s. Run alone: node --import tsx bench/learning-conv.ts
+ * Both models have the same initial weights; the forward (inference, `predict` on the whole batch
+ * of 500, the same kernels in both) is measured once. Rounds alternate before / after / forward,
+ * and each time is the process's CPU time (user + system), medians over the rounds: this machine's
+ * two cores are shared with other jobs, so wall time mostly measures the wait for a core (the wall
+ * ratio is printed too). The load average is reported with the rows.
+ *
+ * Run alone: node --import tsx bench/learning-conv.ts [--quick] [--only cnn1d|cae|unet3|unet5]
  */
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import type { LayersModel, Scalar, SymbolicTensor, Tensor } from '@tensorflow/tfjs';
+import type { LayersModel, Optimizer, Scalar, Tensor } from '@tensorflow/tfjs';
 import { backendName, initBackend, type BackendName, type Tf } from '../src/learning/backend.ts';
-import { convKernelsActive, registerConvKernels, unregisterConvKernels } from '../src/learning/layers/conv.ts';
-import { median, timeMs } from './util.ts';
+import { apNetInputShape, buildApNet, type ApNetSpec } from '../src/learning/layers/ap-nets.ts';
+import { convRegistration, registerConvKernels, unregisterConvKernels, type ConvKernelOptions } from '../src/learning/layers/conv.ts';
+import { median } from './util.ts';
 import type { BenchRow } from './index.ts';
 
 /** One row of `npm run bench` (bench/index.ts). */
 export type BenchResult = BenchRow;
 
-const USERS = 6; // N + 1
+const USERS = 5; // N
 const ANTENNAS = 16; // M
-const BATCH = 500;
+const BATCH = 500; // paper §8
 
+const NETS: Array<{ key: string; label: string; spec: Omit<ApNetSpec, 'batchNorm'> }> = [
+  { key: 'cnn1d', label: '1D-CNN', spec: { kind: 'cnn1d', users: USERS, antennas: ANTENNAS } },
+  { key: 'cae', label: 'CAE', spec: { kind: 'cae', users: USERS, antennas: ANTENNAS } },
+  { key: 'unet3', label: 'U-Net F3', spec: { kind: 'unet', users: USERS, antennas: ANTENNAS, filter: 3 } },
+  { key: 'unet5', label: 'U-Net F5', spec: { kind: 'unet', users: USERS, antennas: ANTENNAS, filter: 5 } },
+];
 
+const BEFORE: ConvKernelOptions = { backpropFilter: 'batch-conv', training: false };
+const AFTER: ConvKernelOptions = {};
 
-/** The F3 U-Net reading of the paper-001 notes; `seed` fixes the initial weights. */
-export function paperUnet(tf: Tf, filter = 3, seed = 1): LayersModel {
-  let s = seed;
-  const block = (x: SymbolicTensor, filters: number, transposed: boolean, last = false): SymbolicTensor => {
-    const cfg = { filters, kernelSize: filter, padding: 'same' as const, kernelInitializer: tf.initializers.glorotUniform({ seed: s++ }) };
-    const y = (transposed ? tf.layers.conv2dTranspose(cfg) : tf.layers.conv2d(cfg)).apply(x) as SymbolicTensor;
-    if (last) return y;
-    return tf.layers.leakyReLU({ alpha: 0.01 }).apply(tf.layers.batchNormalization().apply(y)) as SymbolicTensor;
-  };
-  const cat = (a: SymbolicTensor, b: SymbolicTensor) => tf.layers.concatenate({ axis: -1 }).apply([a, b]) as SymbolicTensor;
-  const input = tf.input({ shape: [USERS, ANTENNAS, 2] });
-  const e1 = block(input, 16, false);
-  const e2 = block(e1, 32, false);
-  const e3 = block(e2, 64, false);
-  const e4 = block(e3, 128, false);
-  const d1 = block(cat(e4, e4), 64, true);
-  const d2 = block(cat(d1, e3), 32, true);
-  const d3 = block(cat(d2, e2), 16, true);
-  const out = block(cat(d3, e1), 2, true, true);
-  return tf.model({ inputs: input, outputs: out });
+/** CPU (user + system) and wall milliseconds of `fn`. */
+function measure(fn: () => void): { cpu: number; wall: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const c = process.cpuUsage(c0);
+  return { cpu: (c.user + c.system) / 1000, wall: performance.now() - t0 };
 }
 
-export async function benchConv(options: { quick?: boolean } = {}): Promise<BenchResult[]> {
-  const repeats = options.quick ? { warmup: 2, steps: 3 } : { warmup: 3, steps: 7 };
-  const previousBackend = backendName();
-  const { tf } = await initBackend('wasm');
-  const hadKernels = convKernelsActive(tf).length > 0;
-  registerConvKernels(tf);
-  const model = paperUnet(tf);
-  const x = tf.randomNormal([BATCH, USERS, ANTENNAS, 2], 0, 1, 'float32', 1);
-  const y = tf.randomNormal([BATCH, USERS, ANTENNAS, 2], 0, 1, 'float32', 2);
-  const adam = tf.train.adam(0.01);
+interface Trainer {
+  model: LayersModel;
+  optimizer: Optimizer;
+  step(): void;
+}
+
+function trainer(tf: Tf, model: LayersModel, x: Tensor, y: Tensor): Trainer {
+  const optimizer = tf.train.adam(0.01);
+  return {
+    model,
+    optimizer,
+    step: () =>
+      tf.tidy(() => {
+        optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as Tensor) as Scalar);
+      }),
+  };
+}
+
+async function benchNet(tf: Tf, net: (typeof NETS)[number], rounds: number): Promise<BenchResult[]> {
+  const shape = [BATCH, ...apNetInputShape({ ...net.spec })];
+  const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+  const y = tf.randomNormal(shape, 0, 1, 'float32', 2);
+  const before = trainer(tf, buildApNet(tf, { ...net.spec, batchNorm: 'stock' }), x, y);
+  const after = trainer(tf, buildApNet(tf, { ...net.spec, batchNorm: 'fused' }), x, y);
   const forward = (): void => {
     tf.tidy(() => {
-      (model.predict(x) as Tensor).dataSync();
+      (after.model.predict(x, { batchSize: BATCH }) as Tensor).dataSync();
     });
   };
-  const step = (): void => {
-    tf.tidy(() => {
-      adam.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as Tensor) as Scalar);
-    });
-  };
+  const times = { before: [] as number[], after: [] as number[], forward: [] as number[], beforeWall: [] as number[], afterWall: [] as number[], forwardWall: [] as number[] };
   try {
-    if (tf.getBackend() !== 'wasm') throw new Error(`benchConv: backend is ${tf.getBackend()}, not wasm`);
-    for (let i = 0; i < repeats.warmup; i++) step();
-    const stepMs = median(Array.from({ length: repeats.steps }, () => timeMs(step)));
-    for (let i = 0; i < 2; i++) forward();
-    const forwardMs = median(Array.from({ length: repeats.steps }, () => timeMs(forward)));
-    const ratio = stepMs / forwardMs;
-    const weights = model.countParams();
-    return [
-      { name: `U-Net F3 [6,16,2] (${(weights / 1000).toFixed(0)} k weights, wasm), forward, batch 500`, value: forwardMs, unit: 'ms' },
-      { name: 'U-Net F3 training step (autograd + conv kernels + tf.train.adam)', value: stepMs, unit: 'ms' },
-      { name: 'U-Net F3 step / forward', value: ratio, unit: '×', target: '≤ 3', ratio: 3 / ratio },
-      { name: 'U-Net F3 training throughput', value: (BATCH * 1000) / stepMs, unit: 'samples/s' },
-      { name: 'U-Net F3 inference throughput', value: (BATCH * 1000) / forwardMs, unit: 'samples/s' },
-    ];
+    // Round 0 warms up (kernel compilation, XNNPACK operators, heap growth) and is not counted.
+    for (let r = 0; r <= rounds; r++) {
+      registerConvKernels(tf, BEFORE);
+      const b = measure(before.step);
+      registerConvKernels(tf, AFTER);
+      const a = measure(after.step);
+      const f = measure(forward);
+      if (tf.getBackend() !== 'wasm') throw new Error(`benchConv: backend is ${tf.getBackend()}, not wasm`);
+      if (r === 0) continue;
+      times.before.push(b.cpu);
+      times.after.push(a.cpu);
+      times.forward.push(f.cpu);
+      times.beforeWall.push(b.wall);
+      times.afterWall.push(a.wall);
+      times.forwardWall.push(f.wall);
+    }
   } finally {
-    adam.dispose();
-    model.dispose();
+    for (const t of [before, after]) {
+      t.optimizer.dispose();
+      t.model.dispose();
+    }
     tf.dispose([x, y]);
-    if (!hadKernels) unregisterConvKernels(tf);
+  }
+  const fwd = median(times.forward);
+  const stepBefore = median(times.before);
+  const stepAfter = median(times.after);
+  const wallRatio = median(times.afterWall) / median(times.forwardWall);
+  const params = buildParamsLabel(tf, net.spec);
+  return [
+    { name: `${net.label} ${params}: forward, batch 500 (CPU ms)`, value: fwd, unit: 'ms' },
+    { name: `${net.label} training step before (stock BN, batch-conv dW)`, value: stepBefore, unit: 'ms' },
+    { name: `${net.label} training step after (fused BN, im2col dW, companion)`, value: stepAfter, unit: 'ms' },
+    { name: `${net.label} step / forward before`, value: stepBefore / fwd, unit: '×' },
+    { name: `${net.label} step / forward after`, value: stepAfter / fwd, unit: '×', target: '≤ 3', ratio: 3 / (stepAfter / fwd) },
+    { name: `${net.label} step / forward after, wall clock (loaded machine)`, value: wallRatio, unit: '×' },
+    { name: `${net.label} training throughput after (before ${((BATCH * 1000) / stepBefore).toFixed(0)})`, value: (BATCH * 1000) / stepAfter, unit: 'samples/s' },
+  ];
+}
+
+function buildParamsLabel(tf: Tf, spec: Omit<ApNetSpec, 'batchNorm'>): string {
+  const model = buildApNet(tf, { ...spec, batchNorm: 'stock' });
+  const n = model.countParams();
+  model.dispose();
+  return `(${(n / 1000).toFixed(0)} k weights, wasm)`;
+}
+
+export async function benchConv(options: { quick?: boolean; only?: string } = {}): Promise<BenchResult[]> {
+  const rounds = options.quick ? 2 : 4;
+  const previousBackend = backendName();
+  const { tf } = await initBackend('wasm');
+  const hadKernels = convRegistration(tf).kernels.length > 0;
+  const rows: BenchResult[] = [{ name: 'load average (1 min) at start, 2 cores', value: loadavg()[0], unit: '' }];
+  try {
+    for (const net of NETS) {
+      if (options.only !== undefined && net.key !== options.only) continue;
+      rows.push(...(await benchNet(tf, net, rounds)));
+    }
+    rows.push({ name: 'load average (1 min) at end', value: loadavg()[0], unit: '' });
+    return rows;
+  } finally {
+    if (hadKernels) registerConvKernels(tf);
+    else unregisterConvKernels(tf);
     if (previousBackend !== null && previousBackend !== 'wasm') await initBackend(previousBackend as BackendName);
   }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
-  for (const { name, value, unit } of await benchConv({ quick })) {
-    console.log(`${name.padEnd(72)} ${value.toFixed(value < 10 ? 2 : 1).padStart(9)} ${unit}`);
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  for (const { name, value, unit } of await benchConv({ quick, only })) {
+    console.log(`${name.padEnd(76)} ${value.toFixed(value < 10 ? 2 : 1).padStart(9)} ${unit}`);
   }
 }

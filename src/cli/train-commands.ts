@@ -18,16 +18,30 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { initBackend, type BackendName } from '../learning/backend.ts';
 import { registerFastGradients } from '../learning/fast-gradients.ts';
-import { cachedDataset, scenarioHash } from '../learning/dataset.ts';
+import { cachedDataset, DEFAULT_CACHE_DIR, scenarioHash } from '../learning/dataset.ts';
 import { familyOf } from '../learning/families.ts';
 import { readMetadata, removeDir, type ModelMetadata } from '../learning/model-store.ts';
 import { builtinFamilies, useInferenceBackend } from '../learning/policies.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
 import { checkOutputDir, intOption, readScenario, UsageError } from './args.ts';
+import { addGnnFigureOptions, commandGnnFigures, type GnnFiguresCliOptions } from './gnn-figures-command.ts';
+import { addPrimalDualFigureOptions, commandPrimalDualFigures, type PrimalDualFiguresCliOptions } from '../app/primal-dual-figures.ts';
 
 function rhoOpt(v: string): number {
   const n = Number(v);
   if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected ρ in [0, 1], got "${v}"`);
+  return n;
+}
+
+function betaOpt(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n <= 1e6)) throw new InvalidArgumentError(`expected β_s ≥ 0, got "${v}"`);
+  return n;
+}
+
+function lrOpt(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a step size in (0, 1), got "${v}"`);
   return n;
 }
 
@@ -93,7 +107,7 @@ function trainProgress(totalBatches: number) {
 }
 
 interface TrainCliOptions {
-  family?: 'vfl' | 'percell';
+  family?: 'vfl' | 'percell' | 'gnn';
   method?: 'vfl' | 'percell';
   force?: boolean;
   rho: number;
@@ -108,13 +122,20 @@ interface TrainCliOptions {
   hidden?: number[];
   fresh?: boolean;
   workers?: number;
+  /** gnn: β_s of paper 004's objective, Adam's initial step, held-out validation samples. */
+  beta?: number;
+  lr?: number;
+  validationSamples?: number;
+  /** Options left at their defaults (the gnn family has the paper's own). */
+  defaults?: Set<string>;
 }
 
 /** Trained models go here unless --out says otherwise (git-ignored, so shipped models are never overwritten). */
 export const DEFAULT_TRAIN_DIR = path.join('twin-runs', 'models');
 
 async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
-  const family = o.family ?? o.method ?? 'vfl';
+  if (o.family === 'gnn') return commandTrainGnn(file, o);
+  const family = (o.family ?? o.method ?? 'vfl') as 'vfl' | 'percell';
   const loaded = readScenario(file);
   const s = loaded.scenario;
   const seed = o.seed ?? s.seed;
@@ -202,6 +223,115 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
   }
 }
 
+/**
+ * `train <scenario> --family gnn --beta β_s`: paper 004's GNN on the scenario's paper-mode setting
+ * (M, U, N_t, P_m, σ², c_m from `channel.model: paper`), with the paper's defaults for the options
+ * left unset (60 epochs, 100,000 samples, batch 256, widths 4 × 256, Adam 4e-4 with a cosine
+ * schedule). Same UX as the MLPs: progress with ETA, early stopping, resume, --force.
+ */
+async function commandTrainGnn(file: string, o: TrainCliOptions): Promise<number> {
+  const loaded = readScenario(file);
+  const s = loaded.scenario;
+  const topo = loaded.topology;
+  if (!topo.paperChannel) {
+    console.error(`error: ${file}: channel.model: the gnn family trains on paper 004's i.i.d. setting; set channel.model: paper (it is ${s.channel.model ?? 'geometric'})`);
+    return 2;
+  }
+  if (topo.numTargets !== 1 || topo.numSensingStreams !== 1) {
+    console.error(`error: ${file}: ${topo.numTargets !== 1 ? `targets.perCell: gnn senses one target, the scenario has ${topo.numTargets}` : `sensing.streams: gnn needs one sensing stream, the scenario has ${topo.numSensingStreams}`}`);
+    return 2;
+  }
+  const { recordTestResult, trainGnn } = await import('../learning/gnn-train.ts');
+  const { paperSensingGain } = await import('../phy/paper-channel.ts');
+  const dflt = (key: string, mine: number, paper: number) => (o.defaults?.has(key) ? paper : mine);
+  const epochs = dflt('epochs', o.epochs, 60);
+  const trainSamples = dflt('trainSamples', o.trainSamples, 100_000);
+  const batch = dflt('batch', o.batch, 256);
+  const patience = dflt('patience', o.patience, 10);
+  const beta = o.beta ?? 0;
+  const hidden = o.hidden ?? [256, 256, 256, 256];
+  const seed = o.seed ?? s.seed;
+  const out = o.out ?? path.join(DEFAULT_TRAIN_DIR, `${s.name}-gnn-beta${beta}`);
+  if (existsSync(path.join(out, 'metadata.json'))) {
+    let finished = true;
+    try {
+      finished = readMetadata(out).finished;
+    } catch {
+      finished = true;
+    }
+    if (finished && !o.force) {
+      console.error(`error: ${out} already holds a trained model; choose another --out, or add --force to replace it`);
+      return 2;
+    }
+    if (finished && o.force) removeDir(out);
+  }
+  const { tf, name: backend } = await startBackend(o.backend);
+  const setting = {
+    numAps: topo.numBs,
+    numUsers: topo.numUsers,
+    numTxAnt: topo.numTxAnt,
+    channel: topo.paperChannel,
+    sensingGain: paperSensingGain(topo.paperChannel, topo.receiveArrayGain ? topo.numRxAnt : 1),
+  };
+  console.log(
+    `training gnn β_s=${beta} on ${s.name}: M=${setting.numAps} U=${setting.numUsers} N_t=${setting.numTxAnt} · widths ${hidden.join('×')} · ${trainSamples} samples · batch ${batch} · up to ${epochs} epochs (cosine) → ${out}`,
+  );
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const prog = trainProgress(Math.floor(trainSamples / batch) * epochs);
+  let lastEpoch = 0;
+  try {
+    const r = await trainGnn(tf, {
+      setting,
+      betaS: beta,
+      hiddenDims: hidden,
+      epochs,
+      trainSamples,
+      validationSamples: o.validationSamples ?? 2000,
+      batchSize: batch,
+      ...(o.lr !== undefined ? { learningRate: o.lr } : {}),
+      patience,
+      seed,
+      outDir: out,
+      resume: !o.fresh,
+      cacheDir: DEFAULT_CACHE_DIR,
+      backend,
+      scenario: s.name,
+      scenarioHash: scenarioHash(s),
+      codeVersion: packageVersion(),
+      clockS: () => performance.now() / 1000,
+      shouldStop: () => stop,
+      onBatch: (p) => prog.batch(p),
+      onEpoch: (c, meta) => {
+        lastEpoch = c.epoch;
+        const lr = meta.gnn.learningRates.at(-1) ?? NaN;
+        prog.epoch(
+          `  epoch ${c.epoch}/${epochs}: train loss ${c.trainLoss.toFixed(4)} · val J ${(-c.valLoss).toFixed(4)} · Σ R_u ${c.valRc.toFixed(3)} · log2(1+SNR) ${c.valRs.toFixed(3)} · lr ${lr.toExponential(2)} · ${Math.round(c.samplesPerS)} samples/s · ${c.wallS.toFixed(0)} s`,
+        );
+      },
+    });
+    prog.stop();
+    const m = r.meta;
+    console.log(`${r.stopped === 'interrupted' ? 'interrupted (resume with the same command)' : r.stopped}: ${m.epochsDone} epochs · best epoch ${m.bestEpoch} · ${m.trainingTimeS.toFixed(0)} s → ${out}`);
+    if (r.stopped === 'interrupted') return 130;
+    const t = recordTestResult(tf, out, setting, o.testSamples, seed);
+    console.log(`test (${t.samples} fresh samples, M=${t.numAps}): Σ R_u ${t.sumRate.toFixed(3)} · log2(1+SNR) ${t.sensingRate.toFixed(3)} (bound ${t.sensingRateBound.toFixed(2)}) · SNR ${t.meanSnrDb.toFixed(2)} dB`);
+    return 0;
+  } catch (e) {
+    prog.stop();
+    const ckpt = path.join(out, 'checkpoint');
+    const kept = lastEpoch > 0 && existsSync(path.join(ckpt, 'metadata.json')) ? `\nthe checkpoint of epoch ${lastEpoch} is kept in ${ckpt}; the same command resumes from it` : '';
+    console.error(`error: training failed${lastEpoch ? ` after epoch ${lastEpoch}` : ''}: ${e instanceof Error ? e.message : String(e)}${kept}`);
+    return 1;
+  } finally {
+    prog.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 /** Names of every policy a scenario may run: acting, shadows, fallback and nested members. */
 function policyNamesOf(spec: { name: string; params?: Record<string, unknown> }): string[] {
   const nested = Object.values(spec.params ?? {}).filter(
@@ -227,7 +357,7 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .command('train')
     .description('train per-BS learned beamformers (VFL or per-cell DL, paper 000) for a scenario')
     .argument('<scenario>', 'scenario YAML file')
-    .addOption(new Option('--family <f>', 'model family: vfl (global loss over the backhaul) or percell (own cell only); `isac-twin models families`').choices(['vfl', 'percell']))
+    .addOption(new Option('--family <f>', 'model family: vfl (global loss over the backhaul), percell (own cell only) or gnn (paper 004, a paper-mode scenario); `isac-twin models families`').choices(['vfl', 'percell', 'gnn']))
     .addOption(new Option('--method <m>', 'old name of --family').choices(['vfl', 'percell']).hideHelp())
     .option('--rho <ρ>', 'objective weight ρ of ρR_c + (1−ρ)R_s', rhoOpt, 0.99)
     .option('--epochs <n>', 'maximum epochs', intOption(1), 30)
@@ -241,9 +371,13 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--fresh', 'ignore a checkpoint in --out and start over')
     .option('--force', 'replace a finished model in --out')
     .option('--workers <n>', 'percell: train the BS models in n worker threads, same models bit for bit (default: one per core, at most one per BS; vfl trains in process)', intOption(1))
+    .option('--beta <β_s>', 'gnn: sensing weight β_s of J = Σ R_u + β_s log2(1 + SNR) (paper 004 eq. 8a)', betaOpt, 0)
+    .option('--lr <η>', 'gnn: initial Adam step of the cosine schedule (default 4e-4, the paper’s)', lrOpt)
+    .option('--validation-samples <n>', 'gnn: held-out validation samples, drawn from their own seed (default 2000)', intOption(1))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
-    .action(async (file: string, o: TrainCliOptions) => {
+    .action(async (file: string, o: TrainCliOptions, cmd: Command) => {
       if (o.family && o.method && o.family !== o.method) throw new UsageError(`--family ${o.family} and --method ${o.method} (its old name) disagree: give one`);
+      o.defaults = new Set(['epochs', 'trainSamples', 'batch', 'patience'].filter((k) => cmd.getOptionValueSource(k) === 'default'));
       result.code = await commandTrain(file, o);
     });
   const models = program.command('models').description('the learned models: what is shipped and what each was trained on');
@@ -263,22 +397,31 @@ export function registerTrainCommands(program: Command, result: { code: number }
       }
       result.code = 0;
     });
-  program
+  const figures = program
     .command('figures')
-    .description('reproduce paper 000 figures (R_c, R_s vs SNR; Pareto) as tables and SVG')
-    .argument('<which>', 'vfl')
+    .description('reproduce paper figures as tables and SVG: vfl (paper 000: R_c, R_s vs SNR; Pareto), gnn (paper 004: Figs. 3–4, docs/gnn.md), primal-dual (paper 002: Figs. 4–5, docs/primal-dual.md)')
+    .argument('<which>', 'vfl, gnn or primal-dual')
     .option('--out <dir>', 'output directory (created; the committed figures live in docs/figures)', 'twin-runs/figures')
-    .option('--scenario <file>', 'scenario the models were trained on', 'scenarios/default.yaml')
+    .option('--scenario <file>', 'scenario the models were trained on (default: scenarios/default.yaml for vfl, scenarios/paper004-m5.yaml for gnn)')
     .option('--models <dir>', 'model directory', 'models')
     .option('--test-samples <n>', 'test samples', intOption(1), 2000)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
-    .action(async (which: string, o: { out: string; scenario: string; models: string; testSamples: number; backend?: string }) => {
-      if (which !== 'vfl') throw new UsageError(`figures ${which}: unknown figure set (known: vfl; paper 003's are \`isac-twin localization figures\`)`);
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']));
+  addPrimalDualFigureOptions(addGnnFigureOptions(figures)).action(async (which: string, o: GnnFiguresCliOptions & PrimalDualFiguresCliOptions) => {
+    if (which === 'gnn') {
+      result.code = await commandGnnFigures(o, startBackend);
+      return;
+    }
+    if (which === 'primal-dual') {
       checkOutputDir('--out', o.out, { create: true });
-      const { writeVflFigures } = await import('../learning/figures.ts');
-      const { tf } = await startBackend(o.backend);
-      result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario, readScenario: readScenario });
-    });
+      result.code = await commandPrimalDualFigures(o, startBackend);
+      return;
+    }
+    if (which !== 'vfl') throw new UsageError(`figures ${which}: unknown figure set (known: vfl, gnn, primal-dual; paper 003's are \`isac-twin localization figures\`)`);
+    checkOutputDir('--out', o.out, { create: true });
+    const { writeVflFigures } = await import('../learning/figures.ts');
+    const { tf } = await startBackend(o.backend);
+    result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario ?? 'scenarios/default.yaml', readScenario: readScenario });
+  });
 }
 
 /** `models list`: one line per model found under `dirs` (each a model directory or a folder of them). */
@@ -307,7 +450,7 @@ function listModels(dirs: string[]): number {
     return [
       dir,
       familyOf(m),
-      `ρ ${m.rho}`,
+      (m as { gnn?: { betaS: number } }).gnn ? `β_s ${(m as { gnn?: { betaS: number } }).gnn?.betaS}` : `ρ ${m.rho}`,
       `M=${d.numBs} N_T=${d.numTxAnt} K=${d.usersPerCell} J=${d.targetsPerCell}`,
       `${m.scenario} (${m.scenarioHash.slice(0, 8)}${m.datasetHash ? `, data ${m.datasetHash.slice(0, 8)}` : ''})`,
       `${m.trainSamples} samples · seed ${m.seed}`,

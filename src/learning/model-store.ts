@@ -44,7 +44,8 @@ export interface ModelMetadata {
   version: 1;
   /** The model family (learning/families.ts); files written before families existed have only `method`. */
   family?: string;
-  method: 'vfl' | 'percell';
+  /** 'gnn': paper 004's GNN (gnn-family.ts), whose own settings are in its `gnn` block. */
+  method: 'vfl' | 'percell' | 'gnn';
   rho: number;
   scenario: string;
   scenarioHash: string;

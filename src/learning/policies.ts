@@ -23,6 +23,7 @@ import { registerPolicy } from '../policies/registry.ts';
 import type { CsiView, DistributedPolicy, RequirementProblem } from '../policies/types.ts';
 import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
 import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
+import { gnnFamily } from './gnn-family.ts';
 import { MLP_LAYER_CLASSES, MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 
@@ -150,7 +151,8 @@ const mlpFamily = (name: 'vfl' | 'percell', summary: string): ModelFamily => ({
 export function builtinFamilies(): FamilyRegistry {
   return new FamilyRegistry()
     .register(mlpFamily('vfl', 'each BS runs its VFL-trained MLP on its own stale CSI (paper 000); param model: models/<name>'))
-    .register(mlpFamily('percell', 'each BS runs its per-cell-trained MLP on its own cell’s CSI (per-cell DL baseline)'));
+    .register(mlpFamily('percell', 'each BS runs its per-cell-trained MLP on its own cell’s CSI (per-cell DL baseline)'))
+    .register(gnnFamily);
 }
 
 /** The learned policies, one per family of the built-in registry; importing this module registers them. */

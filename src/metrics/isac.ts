@@ -25,6 +25,7 @@
 import { absInnerH2, czeros, norm2, scaleInPlace, type CArray } from '../phy/complex.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import type { Beamformers, Topology } from '../phy/network.ts';
+import { paperSensingGain } from '../phy/paper-channel.ts';
 
 /** Thrown where a metric becomes NaN or infinite, naming it; never logged as a valid value. */
 export class NumericalError extends Error {
@@ -152,12 +153,18 @@ export function multistaticSensingInto(out: SensingChannels, topo: Topology, the
  * c_{m,t} of the geometric twin (docs/network-model.md): bistatic radar equation
  * ζ²_{m,r,t} = λ² σ_RCS / (4π)³ · d_{m,t}^(−η_s) d_{r,t}^(−η_s) over every receiving AP r, noise σ_s²
  * per receive antenna at each: c_{m,t} = G_rx · λ²σ/(4π)³ · d_{m,t}^(−η_s) · Σ_r d_{r,t}^(−η_s) / (M σ_s²).
- * `distM` is [numBs, numTargets]; `out` [numBs, numTargets].
+ * `distM` is [numBs, numTargets]; `out` [numBs, numTargets]. With paper 004's normalised channel
+ * (topo.paperChannel) there is no geometry: c_{m,t} = G_rx ζ²/ς² (phy/paper-channel.ts).
  */
 export function multistaticGainsInto(out: Float64Array, topo: Topology, distM: Float64Array, rcsM2: number, sensExponent: number): void {
   const { numBs, numTargets, lambdaM } = topo;
-  const k = (lambdaM * lambdaM * rcsM2) / (4 * Math.PI) ** 3;
   const rx = topo.receiveArrayGain ? topo.numRxAnt : 1;
+  if (topo.paperChannel) {
+    // Paper 004's normalised channel: no geometry, every ζ² and ς² equal, c_{m,t} = G_rx ζ²/ς².
+    out.fill(paperSensingGain(topo.paperChannel, rx), 0, numBs * numTargets);
+    return;
+  }
+  const k = (lambdaM * lambdaM * rcsM2) / (4 * Math.PI) ** 3;
   for (let t = 0; t < numTargets; t++) {
     let sumRx = 0;
     for (let r = 0; r < numBs; r++) sumRx += distM[r * numTargets + t] ** -sensExponent;

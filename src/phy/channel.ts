@@ -15,13 +15,21 @@
  * and angle is to the nearest image of the node.
  * BS-to-BS interference G_{n,m} ∈ C^{N_R×N_T} (BS n transmits, BS m receives): Rician with
  *   LoS b(θ_{m←n}) aᴴ(θ_{n→m}) e^{−j2πd/λ} and a static NLOS draw (both ends are fixed).
+ *
+ * Paper 004's normalised channel (topo.paperChannel, `channel.model: paper`; phy/paper-channel.ts):
+ * no path loss and no geometry — h_{m,u} is the fading entry itself (CN(0, 1) marginally, evolving
+ * by the fading model), β_{m,u} = 1, G = 0, and every AP's angle to every target is drawn
+ * θ ~ U[lo, hi) from its array axis (stored from broadside, π/2 − θ), once at the start and again
+ * at every redraw of `block` fading (a new drop); with the other fading models the angles stay.
+ * Node positions still move (association, the map) but do not enter the channel.
  */
 import { czeros, type CArray } from './complex.ts';
 import { FadingField, type FadingSpec } from './fading.ts';
 import { angleFromBroadside, azimuth, distance, nearestImageDelta, steeringInto } from './geometry.ts';
 import type { Population } from './mobility.ts';
 import type { DeploymentArea, Topology } from './network.ts';
-import type { Rng } from './random.ts';
+import { axisToBroadsideRad, drawPaperAngles } from './paper-channel.ts';
+import { streamFor, type Rng } from './random.ts';
 
 export interface ChannelParams {
   ricianK: number;
@@ -103,6 +111,8 @@ export class ChannelModel {
   private readonly delta = new Float64Array(2);
   /** The association in force (targetBs of the monostatic echoes); replaced on a change. */
   private topo: Topology;
+  /** Paper channel: [numBs, numTargets] θ from each AP's array axis and the stream they are drawn from. */
+  private readonly paperAngles?: { thetaRad: Float64Array; rng: Rng };
 
   constructor(
     topo: Topology,
@@ -112,12 +122,19 @@ export class ChannelModel {
   ) {
     this.topo = topo;
     this.state = emptyChannelState(topo);
+    if (topo.paperChannel) {
+      // The angles' own stream, seeded from one draw of the channel's (fading draws follow it).
+      const angleRng = streamFor(Math.floor(rng.uniform() * 4294967296) | 0, 'paper/angles');
+      const thetaRad = new Float64Array(topo.numBs * topo.numTargets);
+      drawPaperAngles(thetaRad, angleRng, topo.paperChannel);
+      this.paperAngles = { thetaRad, rng: angleRng };
+    }
     this.fading = new FadingField(topo.numBs, topo.numUsers, topo.numTxAnt, p.fading, slotS, topo.lambdaM, rng, topo.carrierHz);
     this.los = czeros(topo.numTxAnt);
     this.lastPosM = new Float64Array(2 * topo.numUsers).fill(NaN);
     this.dispM = new Float64Array(2 * topo.numUsers);
     this.speedMps = new Float64Array(topo.numUsers);
-    this.drawBsBs();
+    if (!topo.paperChannel) this.drawBsBs();
   }
 
   /**
@@ -153,6 +170,10 @@ export class ChannelModel {
       this.speedMps[u] = users.speed(u);
     }
     if (slot > 0) this.fading.advance(slot, this.dispM, this.speedMps);
+    const f = this.p.fading;
+    if (this.paperAngles && slot > 0 && f.model === 'block' && slot % f.coherenceSlots === 0) {
+      drawPaperAngles(this.paperAngles.thetaRad, this.paperAngles.rng, this.topo.paperChannel!);
+    }
     this.compose(users);
     this.sense(targets);
   }
@@ -161,6 +182,11 @@ export class ChannelModel {
     const { numBs, numUsers, numTxAnt, bsPosM, broadsideRad, lambdaM, area } = this.topo;
     const { H, gain } = this.state;
     const nlos = this.fading.values;
+    if (this.topo.paperChannel) {
+      H.set(nlos);
+      gain.fill(1);
+      return;
+    }
     const los = this.los;
     const pos = users.posM;
     const v = this.p.ricianK;
@@ -206,12 +232,20 @@ export class ChannelModel {
         const dx = o[0];
         const dy = o[1];
         apTargetDistM[m * T + t] = Math.max(this.p.minDistanceM, distance(0, 0, dx, dy));
-        apTargetThetaRad[m * T + t] = angleFromBroadside(azimuth(0, 0, dx, dy), broadsideRad);
+        apTargetThetaRad[m * T + t] = this.paperAngles
+          ? axisToBroadsideRad(this.paperAngles.thetaRad[m * T + t])
+          : angleFromBroadside(azimuth(0, 0, dx, dy), broadsideRad);
       }
       const m = targetBs[t];
       const d = apTargetDistM[m * T + t];
       targetDistM[t] = d;
       targetThetaRad[t] = apTargetThetaRad[m * T + t];
+      if (this.topo.paperChannel) {
+        // |α|² = ζ², no propagation phase (no geometry); read by monostatic sensing only.
+        targetAlpha[2 * t] = Math.sqrt(this.topo.paperChannel.echoGain);
+        targetAlpha[2 * t + 1] = 0;
+        continue;
+      }
       const amp = Math.sqrt(echoGain(d, lambdaM, this.p.rcsM2, this.p.sensPathLossExp));
       const phase = (-2 * Math.PI * 2 * d) / lambdaM;
       targetAlpha[2 * t] = amp * Math.cos(phase);

@@ -25,6 +25,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { CArray } from './complex.ts';
 import { hexLayout, wavelengthM } from './geometry.ts';
 import { buildLocalizationModel, type LocalizationModel } from './localization.ts';
+import { resolvePaperChannel, type PaperChannel } from './paper-channel.ts';
 import { streamFor } from './random.ts';
 
 export type NetworkKind = 'multicell' | 'cell-free';
@@ -96,6 +97,11 @@ export interface Topology extends Association {
   lambdaM: number;
   /** TOA localisation sensing (paper 003) when the scenario has a `localization:` section. */
   localization?: LocalizationModel;
+  /**
+   * Paper 004's normalised channel (`channel.model: paper`, phy/paper-channel.ts): powerW,
+   * noiseCommW and noiseSensW hold its P_m, σ² and ς²; the multistatic gains are c_m = G_rx ζ²/ς².
+   */
+  paperChannel?: PaperChannel;
 }
 
 /** Beamformers of all BSs: entry m is W_m, `[apStreams[m].length, numTxAnt]` complex. */
@@ -218,6 +224,8 @@ export function buildTopology(s: Scenario): Topology {
   const primary = Int32Array.from(userAps, (a) => a[0]);
   const targetBs = Int32Array.from({ length: numTargets }, (_, t) => (cellFree ? 0 : Math.floor(t / J)));
   const half = s.topology.cellFree.areaM / 2;
+  // Paper 004's channel: normalised powers and noise instead of the dBm fields.
+  const paper = s.channel.model === 'paper' ? resolvePaperChannel(s.channel.paper) : undefined;
   return {
     kind: s.topology.kind,
     numBs,
@@ -236,14 +244,15 @@ export function buildTopology(s: Scenario): Topology {
     receiveArrayGain: s.sensing.receiveArrayGain,
     ...associationFrom(numBs, userAps, primary, numSensingStreams, targetBs, 0),
     dynamicAssociation: s.association.handover.enabled,
-    powerW: new Float64Array(numBs).fill(dbmToW(s.topology.txPowerDbm)),
-    noiseCommW: dbmToW(s.channel.noise.commDbm),
-    noiseSensW: dbmToW(s.channel.noise.sensDbm),
+    powerW: new Float64Array(numBs).fill(paper ? paper.sumPowerW / numBs : dbmToW(s.topology.txPowerDbm)),
+    noiseCommW: paper ? paper.noiseW : dbmToW(s.channel.noise.commDbm),
+    noiseSensW: paper ? paper.radarNoiseW : dbmToW(s.channel.noise.sensDbm),
     carrierHz: s.channel.carrierHz,
     lambdaM: wavelengthM(s.channel.carrierHz),
     ...(s.localization
       ? { localization: buildLocalizationModel(s.localization, wavelengthM(s.channel.carrierHz), s.channel.minDistanceM) }
       : {}),
+    ...(paper ? { paperChannel: paper } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import type { Policy, PolicyDefinition } from './types.ts';
 import { wmmse } from './wmmse.ts';
 import { imt, zf } from './zf.ts';
 import { jointPolicies } from './joint.ts';
+import { cfIsacPolicies } from './cf-isac.ts';
 
 const registry = new Map<string, PolicyDefinition>();
 
@@ -26,6 +27,7 @@ export function registerPolicy(def: PolicyDefinition<z.ZodType>): void {
 for (const def of [mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition]) registerPolicy(def);
 for (const def of localizationPolicies) registerPolicy(def);
 for (const def of jointPolicies) registerPolicy(def);
+for (const def of cfIsacPolicies) registerPolicy(def);
 
 export function policyNames(): string[] {
   return [...registry.keys()];

@@ -194,7 +194,31 @@ export const topologySchema = z.strictObject({
   cellFree: cellFreeSchema.prefault({}).describe('cell-free networks: APs, area, CPU (used when kind is cell-free)'),
 });
 
+/**
+ * Paper 004's normalised channel (`channel.model: paper`, docs/gnn.md): i.i.d. Rayleigh h_{m,u} ~
+ * CN(0, I) with no path loss or geometry, target angles θ_m ~ U[angleDeg) from each AP's array axis,
+ * P_m = sumPowerW / M, σ² = noiseW, and the joint sensing SNR of eq. (7) with ζ² = echoGain and
+ * ς² = radarNoiseW (c_m = ζ²/ς², × N_R with sensing.receiveArrayGain). Normalised units: W stands
+ * for the paper's dimensionless powers. The dBm fields (topology.txPowerDbm, channel.noise) are not
+ * read in this mode.
+ */
+export const paperChannelSchema = z.strictObject({
+  sumPowerW: z.number().min(1e-12).max(1e6).default(1).describe('Σ_m P_m: every AP gets sumPowerW / M (paper: 1; 1e-12 … 1e6)'),
+  noiseW: z.number().min(1e-12).max(1e6).default(0.1).describe('σ², noise power of every user (paper: 0.1, its "10 dB"; 1e-12 … 1e6)'),
+  radarNoiseW: z.number().min(1e-12).max(1e6).optional().describe('ς², radar receiver noise of every AP (default: noiseW, reading notes A3; 1e-12 … 1e6)'),
+  echoGain: nonNegative().max(1e6).default(1).describe('ζ², variance of every bistatic echo coefficient α_{m_t m_r} (paper: 1; ≤ 1e6)'),
+  angleDeg: z
+    .tuple([z.number().min(0).max(180), z.number().min(0).max(180)])
+    .default([0, 90])
+    .describe('[lo, hi): θ_m ~ U[lo, hi) degrees from the array axis, a(θ)_k = e^{jπk cos θ} (paper: [0, 90); 0 … 180, lo < hi)'),
+});
+
 export const channelSchema = z.strictObject({
+  model: z
+    .enum(['geometric', 'paper'])
+    .optional()
+    .describe('geometric (default): path loss, Rician LoS from positions, fading below; paper: paper 004’s normalised i.i.d. Rayleigh channel with random target angles (channel.paper; cell-free, multistatic)'),
+  paper: paperChannelSchema.optional().describe('settings of channel.model: paper (defaults: the paper’s)'),
   carrierHz: z.number().min(1e6).max(1e13).default(3.5e9).describe('carrier frequency (1 MHz … 10 THz)'),
   ricianK: nonNegative().max(1e6).default(3).describe('Rician factor v (linear) of BS–user and BS–BS links (≤ 1e6: pure line of sight)'),
   commPathLossExp: positive().max(10).default(3.6).describe('path-loss exponent (≤ 10: measured exponents stay below 6)'),
@@ -362,6 +386,7 @@ export type MobilitySpec = z.output<typeof mobilitySchema>;
 export type PlacementSpec = z.output<typeof placementSchema>;
 export type LocalizationSpec = z.output<typeof localizationSchema>;
 export type AssociationSpec = z.output<typeof associationSchema>;
+export type PaperChannelSpec = z.output<typeof paperChannelSchema>;
 export type PolicySpec = { name: string; params: Record<string, unknown> };
 
 /** JSON Schema of scenario files, generated from the zod schema (for editors). */

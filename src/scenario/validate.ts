@@ -79,6 +79,26 @@ function policyProblemMessage(spec: PolicySpec, problem: PolicyProblem): string 
   return describeIssue(issue);
 }
 
+/**
+ * Paper 004's normalised channel (`channel.model: paper`) is a cell-free model sensed
+ * multistatically (eq. 7); its block is only read in that mode; its angle range must be an interval.
+ */
+function paperChannelProblem(s: Scenario): { path: FieldPath; message: string; atKey?: boolean } | undefined {
+  const c = s.channel;
+  if (c.model !== 'paper') {
+    return c.paper ? { path: ['channel', 'paper'], message: 'is only read with channel.model: paper (set it, or remove this block)', atKey: true } : undefined;
+  }
+  if (s.topology.kind !== 'cell-free') {
+    return { path: ['channel', 'model'], message: `the paper channel (paper 004) is a cell-free model: set topology.kind: cell-free (got ${s.topology.kind})` };
+  }
+  if (s.sensing.geometry === 'monostatic') {
+    return { path: ['sensing', 'geometry'], message: 'the paper channel senses multistatically (eq. 7, echoes combined at the CPU): use multistatic or leave it out' };
+  }
+  const deg = c.paper?.angleDeg;
+  if (deg && !(deg[0] < deg[1])) return { path: ['channel', 'paper', 'angleDeg'], message: `[lo, hi) needs lo < hi, got [${deg[0]}, ${deg[1]}]` };
+  return undefined;
+}
+
 /** Slots from a pilot to the first CSI report at the BS; the run must last longer. */
 function csiArrivalSlot(s: Scenario): number {
   return s.timing.pilotOffsetSlots + Math.round(s.timing.csiFeedbackDelayMs / s.timing.slotMs);
@@ -140,6 +160,8 @@ export function loadScenario(text: string, file: string): LoadedScenario {
       `the first CSI report arrives in slot ${csiArrivalSlot(s)} (pilot offset ${s.timing.pilotOffsetSlots} + ${s.timing.csiFeedbackDelayMs} ms delay), after the run's ${s.durationSlots} slots: CSI would never arrive`,
     );
   }
+  const paperProblem = paperChannelProblem(s);
+  if (paperProblem) fail(paperProblem.path, paperProblem.message, paperProblem.atKey);
   const memory = memoryProblem(s);
   if (memory) fail(memory.path, memory.message, true);
   const topology = buildTopology(s);

@@ -4,6 +4,7 @@ import type { LayersModel, Scalar, SymbolicTensor, Tensor, Tensor4D } from '@ten
 import { initBackend, type BackendName, type Tf } from '../../src/learning/backend.ts';
 import {
   convKernelsActive,
+  convRegistration,
   missingWasmConvKernels,
   registerConvKernels,
   unregisterConvKernels,
@@ -17,6 +18,11 @@ let autoBackend: BackendName = 'cpu';
 /** Why wasm could not be used, or null when it is up; each test then skips with this message. */
 let noWasm: string | null = null;
 let activeBefore: string[] = [];
+/** Gradient and wasm kernel entries before this file registered anything (null: it found them registered). */
+const GRADIENTS = ['FusedBatchNorm', 'LeakyRelu', 'Mean', 'Sum', 'BatchMatMul'];
+const KERNELS = ['Sum', 'Concat', 'Identity', 'BatchMatMul', 'LeakyRelu'];
+let stockGradients: unknown[] | null = null;
+let stockKernels: unknown[] | null = null;
 
 Conv.before(async () => {
   const auto = await initBackend();
@@ -29,6 +35,10 @@ Conv.before(async () => {
   }
   if (noWasm === null) {
     activeBefore = convKernelsActive(tf);
+    if (activeBefore.length === 0) {
+      stockGradients = GRADIENTS.map((k) => tf.getGradient(k));
+      stockKernels = KERNELS.map((k) => tf.getKernel(k, 'wasm'));
+    }
     registerConvKernels(tf);
   }
   await initBackend(autoBackend);
@@ -136,15 +146,32 @@ Conv('wasm lacks Conv2DBackpropFilter without registration; registration is idem
   await onWasm('registration', () => {
     unregisterConvKernels(tf);
     assert.ok(missingWasmConvKernels(tf).includes('Conv2DBackpropFilter'));
+    if (stockGradients === null || stockKernels === null) {
+      console.log('  SKIP registry restoration check: conv kernels were registered before this file');
+    }
+    const gradientsNow = GRADIENTS.map((k) => tf.getGradient(k));
+    const kernelsNow = KERNELS.map((k) => tf.getKernel(k, 'wasm'));
+    if (stockGradients !== null && stockKernels !== null) {
+      GRADIENTS.forEach((k, i) => assert.is(gradientsNow[i], (stockGradients as unknown[])[i], `${k} gradient as before registration`));
+      KERNELS.forEach((k, i) => assert.is(kernelsNow[i], (stockKernels as unknown[])[i], `${k} kernel as before registration`));
+    }
     assert.not.ok(missingWasmConvKernels(tf).includes('Conv2DBackpropInput'), 'wasm has a (naive) Conv2DBackpropInput');
     const stockInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
     assert.equal(registerConvKernels(tf), ['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
     assert.equal(registerConvKernels(tf), ['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
     assert.is.not(tf.getKernel('Conv2DBackpropInput', 'wasm'), stockInput);
     assert.equal(missingWasmConvKernels(tf).filter((k) => k.startsWith('Conv2D')), []);
+    assert.ok(convRegistration(tf).training, 'companion installed by default');
     unregisterConvKernels(tf);
     unregisterConvKernels(tf);
     assert.is(tf.getKernel('Conv2DBackpropInput', 'wasm'), stockInput, 'stock kernel restored');
+    GRADIENTS.forEach((k, i) => assert.is(tf.getGradient(k), gradientsNow[i], `${k} gradient restored`));
+    KERNELS.forEach((k, i) => assert.is(tf.getKernel(k, 'wasm'), kernelsNow[i], `${k} kernel restored`));
+    registerConvKernels(tf);
+    registerConvKernels(tf, { training: false });
+    assert.not.ok(convRegistration(tf).training);
+    GRADIENTS.forEach((k, i) => assert.is(tf.getGradient(k), gradientsNow[i], `${k} gradient as before with training: false`));
+    unregisterConvKernels(tf);
     assert.is(tf.getKernel('Conv2DBackpropFilter', 'wasm'), undefined);
     assert.equal(registerConvKernels(tf, { backpropInput: false }), ['Conv2DBackpropFilter']);
     assert.is(tf.getKernel('Conv2DBackpropInput', 'wasm'), stockInput);
@@ -234,6 +261,49 @@ for (const c of CASES) {
         'dL/dx vs finite differences',
       );
     });
+  });
+}
+
+// Batches large enough that the im2col filter gradient runs several products (≥ 2048 columns
+// each, see filterChunkColumns) and sums them; and the earlier 'batch-conv' form.
+const CHUNKED: Array<Case & { form: 'im2col' | 'batch-conv' }> = [
+  { x: [48, 6, 16, 3], f: [3, 3, 3, 130], s: 1, p: 'same', form: 'im2col' }, // 3 products (21, 21, 6 images)
+  { x: [250, 7, 9, 3], f: [3, 3, 3, 130], s: 2, p: 'same', form: 'im2col' }, // strided: the general im2col path, 3 products
+  { x: [30, 1, 120, 2], f: [1, 11, 2, 3], s: 1, p: 'valid', form: 'im2col' }, // Conv1D, one product (narrow Co)
+  { x: [6, 6, 16, 3], f: [3, 3, 3, 5], s: 1, p: 'same', form: 'batch-conv' },
+  { x: [3, 8, 10, 3], f: [3, 3, 3, 2], s: 2, p: 'valid', form: 'batch-conv' },
+];
+for (const c of CHUNKED) {
+  Conv(`Conv2DBackpropFilter '${c.form}' matches the cpu backend [${caseName(c)}]`, async () => {
+    const xa = randomArray(sizeOf(c.x), 21);
+    const attrs = { strides: c.s, pad: c.p, dataFormat: 'NHWC', filterShape: c.f };
+    let dw: Float32Array | null = null;
+    let dyShape: number[] = [];
+    let dya: Float32Array = new Float32Array(0);
+    await onWasm(caseName(c), () => {
+      registerConvKernels(tf, { backpropFilter: c.form });
+      try {
+        tf.tidy(() => {
+          const x = tf.tensor4d(xa, c.x);
+          const y = tf.conv2d(x, tf.zeros(c.f) as Tensor4D, c.s, c.p);
+          dyShape = y.shape;
+          dya = randomArray(y.size, 22);
+          dw = (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: tf.tensor(dya, y.shape) }, attrs) as Tensor).dataSync() as Float32Array;
+        });
+      } finally {
+        registerConvKernels(tf);
+      }
+    });
+    if (dw === null) return;
+    await initBackend('cpu');
+    try {
+      tf.tidy(() => {
+        const ref = tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xa, c.x), dy: tf.tensor(dya, dyShape) }, attrs) as Tensor;
+        assertClose(dw as Float32Array, ref.dataSync(), `Conv2DBackpropFilter ${c.form} vs cpu`);
+      });
+    } finally {
+      await initBackend(autoBackend);
+    }
   });
 }
 

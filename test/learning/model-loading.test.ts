@@ -55,7 +55,7 @@ test('layers the loader does not implement are refused, naming the layer', () =>
 
 test('the family registry: built-ins, their layer classes, and no family registered twice', () => {
   const reg = builtinFamilies();
-  assert.equal(reg.names(), ['vfl', 'percell']);
+  assert.equal(reg.names(), ['vfl', 'percell', 'gnn']);
   assert.equal(reg.get('vfl')!.layerClasses, ['Dense', 'LeakyReLU', 'Dropout']);
   assert.ok(builtinFamilies() !== reg, 'a fresh registry each time (no module-level singleton)');
   const r = new FamilyRegistry().register(reg.get('vfl')!);

@@ -14,21 +14,35 @@
  * What `registerConvKernels(tf)` registers for backend 'wasm' (NHWC, dilation 1, any stride,
  * 'same' / 'valid' / explicit padding; the wasm backend must be initialised first):
  *
- *   Conv2DBackpropFilter  one XNNPACK Conv2D with the batch as the contracted channel axis:
- *                         transpose(x) [Ci, H, W, B] convolved with transpose(dy) [Ho, Wo, B, Co]
- *                         as the filter, dilation = stride, explicit padding → [Ci, fh, fw, Co],
- *                         transposed to [fh, fw, Ci, Co]. No im2col matrix, nothing read to JS.
+ *   Conv2DBackpropFilter  dW = Xᵀ·dy as one flag-free XNNPACK matrix product, with Xᵀ the
+ *                         im2col matrix written directly in the layout the product reads:
+ *                         [fh·fw·Ci, B·Ho·Wo], rows in the filter's (kh, kw, ci) order, so the
+ *                         product is [fh, fw, Ci, Co] as stored and dy [B·Ho·Wo, Co] is read as
+ *                         stored. Xᵀ is built in JavaScript on the wasm heap from xᵀ [Ci, B·H·W]
+ *                         (one 2-D transpose): for stride 1 and a same-size output each row is a
+ *                         shifted copy of a channel plane (`copyWithin`) with its borders zeroed.
+ *                         `{ backpropFilter: 'batch-conv' }` selects the earlier form: one XNNPACK
+ *                         Conv2D with the batch as the contracted channel axis (transposes of x
+ *                         and dy, the transposed dy packed as a filter).
  *   Conv2DBackpropInput   replaces the naive wasm loop: dy is dilated by the stride (zeros
  *                         inserted with a reshape + PadV2 + reshape), then a stride-1 XNNPACK
  *                         Conv2D with the filter rotated by 180° and its channel axes swapped
- *                         (Reverse + Transpose), with explicit padding (fh−1−pad_top, …). This is
- *                         the forward pass of `conv2dTranspose` too. Set
- *                         `{ backpropInput: false }` to keep the stock kernel.
+ *                         (Reverse + Transpose of the small filter), with explicit padding
+ *                         (fh−1−pad_top, …). This is the forward pass of `conv2dTranspose` too.
+ *                         Set `{ backpropInput: false }` to keep the stock kernel.
  *
- * Every intermediate is a wasm tensor made by a wasm kernel and freed before the kernel returns;
- * nothing is read back to JavaScript. `unregisterConvKernels` restores the previous registry.
+ * and, unless `{ training: false }`, the companion registration of conv-training.ts (a
+ * FusedBatchNorm gradient without Tile, the LeakyRelu gradient as dy·step(x, α), and wasm
+ * Sum/Mean/SplitV/LeakyRelu/Identity/Cast kernels that move less data).
+ *
+ * Every intermediate is a wasm tensor made by a wasm kernel (or written by these kernels into a
+ * tensor the backend allocated) and freed before the kernel returns; nothing is read back to
+ * JavaScript arrays. `unregisterConvKernels` restores the previous registry.
  */
-import type { DataId, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { DataId, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { RegistryPatch } from './conv-registry.ts';
+import { fastGradientsActive, registerFastGradients, unregisterFastGradients } from '../fast-gradients.ts';
+import { convTrainingActive, registerConvTraining, unregisterConvTraining } from './conv-training.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -40,9 +54,19 @@ export class ConvKernelError extends Error {
   }
 }
 
+/** How Conv2DBackpropFilter is computed (see the top of this file). */
+export type BackpropFilterForm = 'im2col' | 'batch-conv';
+
 export interface ConvKernelOptions {
   /** Replace the wasm backend's naive Conv2DBackpropInput with the XNNPACK-based one (default true). */
   backpropInput?: boolean;
+  /** Default 'im2col'; 'batch-conv' is the earlier form, kept for comparison. */
+  backpropFilter?: BackpropFilterForm;
+  /**
+   * Also install conv-training.ts's gradients and kernels, and fast-gradients.ts's matrix-product
+   * gradients (Dense layers: the 1D-CNN's fc layers) unless already installed (default true).
+   */
+  training?: boolean;
 }
 
 /** Kernels a training conv net needs that tfjs-backend-wasm 4.22 does not register. */
@@ -52,19 +76,24 @@ export const WASM_MISSING_CONV_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
 ] as const;
 
-const MARK = Symbol.for('isac-twin.convKernels');
 const HANDLED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] as const;
 
-/** Registry entries replaced by `registerConvKernels` (undefined: there was none). */
-let saved: Map<string, KernelConfig | undefined> | null = null;
+/** The registry entries `registerConvKernels` replaced, or null when nothing is registered. */
+let patch: RegistryPatch | null = null;
+/** The Conv2DBackpropFilter form now registered. */
+let filterForm: BackpropFilterForm | null = null;
+/** True when `registerConvKernels` installed fast-gradients.ts's registration (and so removes it). */
+let ownsFastGradients = false;
 
 interface WasmBackendLike {
   disposeData(dataId: DataId): unknown;
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
 }
 
 type PadSpec = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
-interface ConvGeometry {
+export interface ConvGeometry {
   batch: number;
   inH: number;
   inW: number;
@@ -153,6 +182,20 @@ class KernelRunner {
     return out;
   }
 
+  /** Takes ownership of a tensor the caller allocated (freed by `release` unless kept). */
+  adopt(t: TensorInfo): TensorInfo {
+    this.temporaries.push(t);
+    return t;
+  }
+
+  /** Frees a temporary now (before `release`). */
+  free(t: TensorInfo): void {
+    const i = this.temporaries.lastIndexOf(t);
+    if (i < 0) return;
+    this.temporaries.splice(i, 1);
+    (this.backend as WasmBackendLike).disposeData(t.dataId);
+  }
+
   /** Marks `t` as the kernel's result: it is not freed by `release`. */
   keep(t: TensorInfo): TensorInfo {
     const i = this.temporaries.lastIndexOf(t);
@@ -168,14 +211,154 @@ class KernelRunner {
 }
 
 /**
- * dW[kh, kw, ci, co] = Σ_{b,i,j} x_p[b, i·sh + kh, j·sw + kw, ci] · dy[b, i, j, co], with x_p the
- * zero-padded input, computed as one XNNPACK convolution in which the batch axis is the
- * contraction: input xᵀ [Ci, Hp, Wp, B] (Ci images with B channels), filter dyᵀ [Ho, Wo, B, Co],
- * dilation = the forward stride, 'valid' → [Ci, fh, fw, Co], then transposed to [fh, fw, Ci, Co].
- * (Measured at B·Ho·Wo = 48 000 rows, Ci 128, Co 64: ≈ 0.4 s; the per-tap slice + matMul form
- * took 4.5 s, its slices run in JavaScript and each new right operand is re-packed.)
+ * Writes the im2col matrix Xᵀ [fh·fw·Ci, B·Ho·Wo] into `out` from xᵀ [Ci, ·, H, W]:
+ * Xᵀ[(kh, kw, c), (b, i, j)] = x[b, i·sh + kh − padTop, j·sw + kw − padLeft, c], 0 outside x,
+ * for the B = `g.batch` images that start at `src` in channel plane 0; channel plane c starts
+ * `planeStride` floats after plane c − 1. `src` and `out` are offsets (in floats) into `heap`.
  */
-function makeBackpropFilter(tf: Tf): KernelFunc {
+export function im2colTransposed(heap: Float32Array, src: number, planeStride: number, out: number, g: ConvGeometry): void {
+  const { batch: B, inH: H, inW: W, inC: C, outH: Ho, outW: Wo, fh, fw, sh, sw, padTop, padLeft } = g;
+  const plane = B * H * W;
+  const cols = B * Ho * Wo;
+  if (sh === 1 && sw === 1 && Ho === H && Wo === W) {
+    // Same-size output: row (kh, kw, c) is channel plane c shifted by dh·W + dw, borders zeroed.
+    for (let kh = 0; kh < fh; kh++) {
+      const dh = kh - padTop;
+      for (let kw = 0; kw < fw; kw++) {
+        const dw = kw - padLeft;
+        const d = dh * W + dw;
+        const lo = Math.max(0, -d);
+        const hi = Math.min(plane, plane - d);
+        for (let c = 0; c < C; c++) {
+          const row = out + ((kh * fw + kw) * C + c) * cols;
+          const from = src + c * planeStride;
+          if (hi > lo) heap.copyWithin(row + lo, from + lo + d, from + hi + d);
+          if (lo > 0) heap.fill(0, row, row + Math.min(lo, plane));
+          if (hi < plane) heap.fill(0, row + Math.max(hi, 0), row + plane);
+          if (dh !== 0) {
+            // Image rows i with i + dh outside [0, H): the first −dh or the last dh rows.
+            const zeroFrom = dh < 0 ? 0 : (H - dh) * W;
+            const zeroLen = Math.min(H, Math.abs(dh)) * W;
+            for (let b = 0, base = row + zeroFrom; b < B; b++, base += H * W) heap.fill(0, base, base + zeroLen);
+          }
+          if (dw !== 0) {
+            // Columns j with j + dw outside [0, W): the first −dw or the last dw of each row.
+            const first = dw < 0 ? 0 : Math.max(0, W - dw);
+            const len = Math.min(W, Math.abs(dw));
+            for (let r = 0, base = row + first; r < B * H; r++, base += W) {
+              for (let q = 0; q < len; q++) heap[base + q] = 0;
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  // General case: one run of Wo outputs per (kh, kw, c, b, i).
+  for (let kh = 0; kh < fh; kh++) {
+    for (let kw = 0; kw < fw; kw++) {
+      // Output columns j whose input column j·sw + kw − padLeft lies in [0, W).
+      const j0 = Math.min(Wo, Math.max(0, Math.ceil((padLeft - kw) / sw)));
+      const j1 = Math.max(j0, Math.min(Wo, Math.floor((W - 1 + padLeft - kw) / sw) + 1));
+      for (let c = 0; c < C; c++) {
+        let o = out + ((kh * fw + kw) * C + c) * cols;
+        for (let b = 0; b < B; b++) {
+          for (let i = 0; i < Ho; i++, o += Wo) {
+            const h = i * sh + kh - padTop;
+            if (h < 0 || h >= H) {
+              heap.fill(0, o, o + Wo);
+              continue;
+            }
+            const base = src + c * planeStride + (b * H + h) * W + kw - padLeft;
+            if (j0 > 0) heap.fill(0, o, o + j0);
+            if (sw === 1) heap.copyWithin(o + j0, base + j0, base + j1);
+            else for (let j = j0; j < j1; j++) heap[o + j] = heap[base + j * sw];
+            if (j1 < Wo) heap.fill(0, o + j1, o + Wo);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Columns of Xᵀ per matrix product in `Conv2DBackpropFilter`: at least 2048, and enough that the
+ * right operand (cols × Co values of dy, which XNNPACK packs for every product; it does not
+ * block the contraction) stays near 1 MB. One product over all B·Ho·Wo = 48 000 rows of a U-Net
+ * layer (Co = 128–256) ran at 5.9 GMAC/s, packing dy alone a quarter of it; products over 2048 rows
+ * at ≈ 11 GMAC/s, the rate of the forward convolution. Narrow layers (Co ≤ 8, the 1D-CNN) get one
+ * product: there the per-product overhead dominates.
+ */
+function filterChunkColumns(outChannels: number): number {
+  return Math.max(2048, Math.floor(262144 / Math.max(1, outChannels)));
+}
+
+/**
+ * dW[kh, kw, ci, co] = Σ_{b,i,j} x_p[b, i·sh + kh, j·sw + kw, ci] · dy[b, i, j, co], with x_p the
+ * zero-padded input, as Σ over chunks of images of Xᵀ_q · dy_q: xᵀ = transpose(x as [B·H·W, Ci])
+ * (the backend's 2-D transpose), then per chunk Xᵀ_q [fh·fw·Ci, cols] by `im2colTransposed`, dy_q
+ * the chunk's rows of dy [B·Ho·Wo, Co] (a contiguous slice), and one BatchMatMul without
+ * transpose flags (XNNPACK); the sum is dW [fh, fw, Ci, Co] as stored.
+ */
+function makeBackpropFilterIm2col(tf: Tf): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const dy = args.inputs.dy as TensorInfo;
+    const { filterShape } = args.attrs as unknown as { filterShape: [number, number, number, number] };
+    const g = geometry(tf, 'Conv2DBackpropFilter', x.shape, filterShape, args.attrs ?? {});
+    const backend = args.backend as WasmBackendLike;
+    const r = new KernelRunner(tf, args.backend);
+    try {
+      const rows = g.fh * g.fw * g.inC;
+      const perImage = g.outH * g.outW;
+      const plane = g.batch * g.inH * g.inW;
+      const x2 = r.run('Reshape', { x }, { shape: [plane, g.inC] });
+      const xT = r.run('Transpose', { x: x2 }, { perm: [1, 0] }); // [Ci, B·H·W]
+      const dy2 = r.run('Reshape', { x: dy }, { shape: [g.batch * perImage, g.outC] });
+      const chunk = Math.max(1, Math.min(g.batch, Math.round(filterChunkColumns(g.outC) / Math.max(1, perImage))));
+      let sum: TensorInfo | null = null;
+      for (let b0 = 0; b0 < g.batch; b0 += chunk) {
+        const images = Math.min(chunk, g.batch - b0);
+        const cols = images * perImage;
+        const patches = r.adopt(backend.makeOutput([rows, cols], 'float32'));
+        // The chunk's rows of dy, copied on the heap (wasm Slice reads the whole tensor out first).
+        const part = images === g.batch ? dy2 : r.adopt(backend.makeOutput([cols, g.outC], 'float32'));
+        // Views after the allocations (the heap's buffer is replaced when it grows).
+        const source = backend.typedArrayFromHeap(xT);
+        const heap = new Float32Array(source.buffer);
+        const srcImage = (source.byteOffset >> 2) + b0 * g.inH * g.inW;
+        im2colTransposed(heap, srcImage, plane, backend.typedArrayFromHeap(patches).byteOffset >> 2, { ...g, batch: images });
+        if (part !== dy2) {
+          const from = (backend.typedArrayFromHeap(dy2).byteOffset >> 2) + b0 * perImage * g.outC;
+          heap.copyWithin(backend.typedArrayFromHeap(part).byteOffset >> 2, from, from + cols * g.outC);
+        }
+        const product = r.run('BatchMatMul', { a: patches, b: part }, { transposeA: false, transposeB: false });
+        // Free each chunk's operands at once: only one chunk of Xᵀ is alive at a time.
+        r.free(patches);
+        if (part !== dy2) r.free(part);
+        if (sum === null) sum = product;
+        else {
+          const next = r.run('Add', { a: sum, b: product });
+          r.free(sum);
+          r.free(product);
+          sum = next;
+        }
+      }
+      if (sum === null) throw new ConvKernelError('Conv2DBackpropFilter (wasm): empty batch');
+      return r.keep(r.run('Reshape', { x: sum }, { shape: [g.fh, g.fw, g.inC, g.outC] }));
+    } finally {
+      r.release();
+    }
+  };
+}
+
+/**
+ * The earlier form (`backpropFilter: 'batch-conv'`): one XNNPACK convolution in which the batch
+ * axis is the contraction: input xᵀ [Ci, Hp, Wp, B] (Ci images with B channels), filter
+ * dyᵀ [Ho, Wo, B, Co], dilation = the forward stride, 'valid' → [Ci, fh, fw, Co], then
+ * transposed to [fh, fw, Ci, Co].
+ */
+function makeBackpropFilterBatchConv(tf: Tf): KernelFunc {
   return (args) => {
     const x = args.inputs.x as TensorInfo;
     const dy = args.inputs.dy as TensorInfo;
@@ -264,58 +447,67 @@ function makeBackpropInput(tf: Tf): KernelFunc {
 }
 
 /**
- * Registers the conv kernels described at the top of this file for the 'wasm' backend.
- * Idempotent; cheap to call before every model build or load. Call it after
- * `initBackend()` (importing tfjs-backend-wasm is what registers the kernels these build on).
- * Returns the kernel names now served by this module (empty when the wasm backend is absent).
+ * Registers the conv kernels described at the top of this file for the 'wasm' backend, and
+ * (unless `training: false`) the companion gradients and kernels of conv-training.ts.
+ * Idempotent; cheap to call before every model build or load; a later call with other options
+ * switches to them. Call it after `initBackend()` (importing tfjs-backend-wasm is what registers
+ * the kernels these build on). Returns the conv kernel names now served by this module (empty
+ * when the wasm backend is absent).
  */
 export function registerConvKernels(tf: Tf, options: ConvKernelOptions = {}): string[] {
   if (tf.getKernel('Conv2D', 'wasm') === undefined) return [];
-  const wanted: Array<[string, () => KernelFunc]> = [['Conv2DBackpropFilter', () => makeBackpropFilter(tf)]];
-  if (options.backpropInput !== false) wanted.push(['Conv2DBackpropInput', () => makeBackpropInput(tf)]);
-  if (saved === null) saved = new Map();
-  for (const [name, make] of wanted) {
-    const current = tf.getKernel(name, 'wasm');
-    if (isOurs(current)) continue;
-    if (!saved.has(name)) saved.set(name, current);
-    if (current !== undefined) tf.unregisterKernel(name, 'wasm');
-    const config: KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: make() };
-    Object.defineProperty(config, MARK, { value: true });
-    tf.registerKernel(config);
+  const form = options.backpropFilter ?? 'im2col';
+  if (form !== 'im2col' && form !== 'batch-conv') {
+    throw new ConvKernelError(`registerConvKernels: backpropFilter must be 'im2col' or 'batch-conv', got '${String(form)}'`);
   }
-  // A later call with backpropInput: false restores the stock kernel.
-  if (options.backpropInput === false && isOurs(tf.getKernel('Conv2DBackpropInput', 'wasm'))) {
-    restore(tf, 'Conv2DBackpropInput');
+  patch ??= new RegistryPatch(tf, 'isac-twin.convKernels');
+  if (filterForm !== form) {
+    patch.restoreKernel('Conv2DBackpropFilter');
+    filterForm = form;
   }
-  return HANDLED.filter((name) => isOurs(tf.getKernel(name, 'wasm')));
+  patch.kernel('Conv2DBackpropFilter', () => (form === 'im2col' ? makeBackpropFilterIm2col(tf) : makeBackpropFilterBatchConv(tf)));
+  if (options.backpropInput === false) patch.restoreKernel('Conv2DBackpropInput');
+  else patch.kernel('Conv2DBackpropInput', () => makeBackpropInput(tf));
+  if (options.training === false) {
+    // fast-gradients.ts saved the companion's LeakyRelu gradient when it registered after it:
+    // remove it first, so that the companion then restores tfjs's own.
+    if (ownsFastGradients) unregisterFastGradients(tf);
+    ownsFastGradients = false;
+    unregisterConvTraining(tf);
+  } else {
+    registerConvTraining(tf);
+    if (!fastGradientsActive(tf)) {
+      registerFastGradients(tf);
+      ownsFastGradients = true;
+    }
+  }
+  return convKernelsActive(tf);
 }
 
-/** Restores the wasm kernel registry as it was before `registerConvKernels`. Idempotent. */
+/** Restores the wasm kernel and gradient registries as they were before `registerConvKernels`. Idempotent. */
 export function unregisterConvKernels(tf: Tf): void {
-  if (saved === null) return;
-  for (const name of [...saved.keys()]) restore(tf, name);
-  saved = null;
+  if (ownsFastGradients) unregisterFastGradients(tf); // first: see registerConvKernels
+  ownsFastGradients = false;
+  unregisterConvTraining(tf);
+  if (patch === null) return;
+  patch.restore();
+  patch = null;
+  filterForm = null;
 }
 
-/** Kernel names currently served by this module on 'wasm'. */
+/** Conv kernel names currently served by this module on 'wasm'. */
 export function convKernelsActive(tf: Tf): string[] {
-  return HANDLED.filter((name) => isOurs(tf.getKernel(name, 'wasm')));
+  return patch === null ? [] : HANDLED.filter((name) => (patch as RegistryPatch).servesKernel(name));
+}
+
+/** What `registerConvKernels` has installed right now (for logs and benches). */
+export function convRegistration(tf: Tf): { kernels: string[]; backpropFilter: BackpropFilterForm | null; training: boolean } {
+  const kernels = convKernelsActive(tf);
+  return { kernels, backpropFilter: kernels.includes('Conv2DBackpropFilter') ? filterForm : null, training: convTrainingActive(tf) };
 }
 
 /** Conv kernels a training conv net needs that the wasm backend does not have right now. */
 export function missingWasmConvKernels(tf: Tf): string[] {
   const needed = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedBatchNorm', ...WASM_MISSING_CONV_KERNELS];
   return [...new Set(needed)].filter((name) => tf.getKernel(name, 'wasm') === undefined);
-}
-
-function restore(tf: Tf, name: string): void {
-  if (saved === null || !saved.has(name)) return;
-  const original = saved.get(name);
-  if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
-  if (original !== undefined) tf.registerKernel(original);
-  saved.delete(name);
-}
-
-function isOurs(config: object | undefined): boolean {
-  return config !== undefined && (config as { [MARK]?: boolean })[MARK] === true;
 }
