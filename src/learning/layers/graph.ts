@@ -17,7 +17,7 @@
  * (fast-gradients.ts) before training on wasm, or the stock BatchMatMul gradient's transpose
  * flags fall off XNNPACK.
  *
- * Training: graph-train.ts (`EdgeGnnTrainer`) is the hand-written pass (≈ 1.3–2× faster a step);
+ * Training: graph-train.ts (`EdgeGnnTrainer`) is the hand-written pass (1.15–2.2× faster a step);
  * `gnnTrainStep` below, by stock autograd through `forward`, is kept as its reference (tested equal).
  *
  * One layer l = 1..L, in the order of eqs. (13)–(14) of the notes (vertex update first):
