@@ -130,6 +130,27 @@ interface TrainCliOptions {
   defaults?: Set<string>;
 }
 
+/**
+ * An existing finished model is never overwritten silently (false: refused, said on stderr);
+ * with --force it is removed; an unfinished one stays, to be resumed.
+ */
+function claimModelDir(out: string, force: boolean | undefined): boolean {
+  if (!existsSync(path.join(out, 'metadata.json'))) return true;
+  let finished = true;
+  try {
+    finished = readMetadata(out).finished;
+  } catch {
+    finished = true;
+  }
+  if (!finished) return true;
+  if (!force) {
+    console.error(`error: ${out} already holds a trained model; choose another --out, or add --force to replace it`);
+    return false;
+  }
+  removeDir(out);
+  return true;
+}
+
 /** Trained models go here unless --out says otherwise (git-ignored, so shipped models are never overwritten). */
 export const DEFAULT_TRAIN_DIR = path.join('twin-runs', 'models');
 
@@ -140,20 +161,7 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
   const s = loaded.scenario;
   const seed = o.seed ?? s.seed;
   const out = o.out ?? path.join(DEFAULT_TRAIN_DIR, `${s.name}-${family}-rho${o.rho}`);
-  // An existing finished model is never overwritten silently; an unfinished one is resumed.
-  if (existsSync(path.join(out, 'metadata.json'))) {
-    let finished = true;
-    try {
-      finished = readMetadata(out).finished;
-    } catch {
-      finished = true;
-    }
-    if (finished && !o.force) {
-      console.error(`error: ${out} already holds a trained model; choose another --out, or add --force to replace it`);
-      return 2;
-    }
-    if (finished && o.force) removeDir(out);
-  }
+  if (!claimModelDir(out, o.force)) return 2;
   const { tf, name: backend } = await startBackend(o.backend);
   const hash = scenarioHash(s);
   const datasetHash = createHash('sha256').update(`${hash}|${seed}|${o.trainSamples}|${o.testSamples}`).digest('hex').slice(0, 16);
@@ -252,19 +260,7 @@ async function commandTrainGnn(file: string, o: TrainCliOptions): Promise<number
   const hidden = o.hidden ?? [256, 256, 256, 256];
   const seed = o.seed ?? s.seed;
   const out = o.out ?? path.join(DEFAULT_TRAIN_DIR, `${s.name}-gnn-beta${beta}`);
-  if (existsSync(path.join(out, 'metadata.json'))) {
-    let finished = true;
-    try {
-      finished = readMetadata(out).finished;
-    } catch {
-      finished = true;
-    }
-    if (finished && !o.force) {
-      console.error(`error: ${out} already holds a trained model; choose another --out, or add --force to replace it`);
-      return 2;
-    }
-    if (finished && o.force) removeDir(out);
-  }
+  if (!claimModelDir(out, o.force)) return 2;
   const { tf, name: backend } = await startBackend(o.backend);
   const setting = {
     numAps: topo.numBs,
