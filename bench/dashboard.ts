@@ -18,10 +18,11 @@ import { fakeTerminal } from '../src/dashboard/fake-terminal.ts';
 import { withDashboard } from '../src/cli/dashboard-commands.ts';
 import { loadScenario, withOverrides, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const defaultScenario = (): LoadedScenario => loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml');
+const defaultScenario = (): LoadedScenario => loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml', twinPolicies());
 
 interface Measured {
   slotsPerS: number;

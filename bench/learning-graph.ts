@@ -38,6 +38,7 @@ import type { CsiView } from '../src/policies/types.ts';
 import { paper004Loss } from '../src/learning/losses.ts';
 import { median, timeMs } from './util.ts';
 import type { BenchRow } from './index.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
 
 /** One row of `npm run bench` (bench/index.ts). */
 export type BenchResult = BenchRow;
@@ -143,7 +144,7 @@ export async function benchDecision(tf: Tf, numAps: number, n: number, engine: '
     writeMetadata(dir, meta);
     model.dispose();
     const yaml = readFileSync('scenarios/paper004-m5.yaml', 'utf8').replace(/numAps: 5 /, `numAps: ${numAps} `);
-    const topo = loadScenario(yaml, 'bench.yaml').topology;
+    const topo = loadScenario(yaml, 'bench.yaml', twinPolicies()).topology;
     const loaded = engine === 'tfjs' ? loadGnnModel(tf, dir) : undefined;
     const policy = gnnPolicy('gnn', loaded ?? loadGnnBeamformer(dir), topo);
     const rng = streamFor(2, `gnn-decision-${numAps}`);

@@ -24,10 +24,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend } from '../src/learning/backend.ts';
 import { drawDataset, encodeDataset } from '../src/learning/dataset.ts';
 import { TrainPool, type TrainJob } from '../src/learning/parallel.ts';
-import '../src/learning/policies.ts'; // registers the learned policies the default scenario names
 import { trainIsac } from '../src/learning/train.ts';
 import { loadScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
 
 /** One row of `npm run bench` (bench/index.ts). */
 export type BenchResult = BenchRow;
@@ -127,7 +127,7 @@ export async function benchParallel(options: { quick?: boolean } = {}): Promise<
 /** train --family percell: epoch 2's samples/s in process and in 2 workers (epoch 1 warms up). */
 async function percellRows(samples: number): Promise<BenchResult[]> {
   const yamlFile = fileURLToPath(new URL('../scenarios/default.yaml', import.meta.url));
-  const { scenario, topology } = loadScenario(readFileSync(yamlFile, 'utf8'), yamlFile);
+  const { scenario, topology } = loadScenario(readFileSync(yamlFile, 'utf8'), yamlFile, twinPolicies());
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-percell-'));
   try {
     const ds = drawDataset(scenario, topology, samples, 1, 'train');

@@ -18,6 +18,7 @@ import { designProblem, solveDesign, type DesignOptions, type DesignResult } fro
 import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
 import { bestSolve, cvxoptMs, problemToJson } from './sdp.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
 
 const FILE = 'scenarios/localization.yaml';
 const SDP = { tolFeas: 1e-9, tolGap: 1e-9 };
@@ -35,7 +36,7 @@ function variant(numTxAnt: number, numBs: number, perCell: number): LoadedScenar
       .replace(/bsPositionsM: \[\[.*?\]\]/, `bsPositionsM: [${pos.join(', ')}]`)
       .replace(/rectsM: \[\[\[.*\]\]\]/, 'rectsM: [[[-100, -200], [100, 200]]]');
   }
-  return loadScenario(text, `${FILE} (N_t ${numTxAnt}, M ${numBs}, K ${perCell})`);
+  return loadScenario(text, `${FILE} (N_t ${numTxAnt}, M ${numBs}, K ${perCell})`, twinPolicies());
 }
 
 function timeDesign(loaded: LoadedScenario, opts: DesignOptions, repeats: number): { ms: number; r: DesignResult } {
@@ -53,7 +54,7 @@ function timeDesign(loaded: LoadedScenario, opts: DesignOptions, repeats: number
 export async function benchLocalization(o: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const repeats = o.quick ? 1 : 3;
   const rows: BenchRow[] = [];
-  const paper = loadScenario(readFileSync(FILE, 'utf8'), FILE);
+  const paper = loadScenario(readFileSync(FILE, 'utf8'), FILE, twinPolicies());
   const crlb = (gammaDb: number): DesignOptions => ({ objective: { kind: 'crlb' }, sinrMin: dbToLinear(gammaDb), sdp: SDP, randomizationSamples: 0 });
   const main = timeDesign(paper, crlb(20), repeats);
   rows.push({ name: 'loc.paper.crlb-sdp.solve (M2 K4 Nt16, Γ 20 dB)', value: main.ms, unit: 'ms' });
@@ -97,7 +98,7 @@ export async function benchLocalization(o: { quick?: boolean } = {}): Promise<Be
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const dumpAt = process.argv.indexOf('--dump');
   if (dumpAt >= 0) {
-    const paper = loadScenario(readFileSync(FILE, 'utf8'), FILE);
+    const paper = loadScenario(readFileSync(FILE, 'utf8'), FILE, twinPolicies());
     const inst = dropInstance(drawDrop(paper, 1), 30);
     const opts: DesignOptions = { objective: { kind: 'crlb' }, sinrMin: dbToLinear(20), sdp: SDP };
     writeFileSync(process.argv[dumpAt + 1], problemToJson(designProblem(inst, opts), 'loc003_paper_M2K4Nt16_G20'));

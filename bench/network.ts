@@ -13,6 +13,7 @@ import { parse, stringify } from 'yaml';
 import { runScenario } from '../src/app/run.ts';
 import { loadScenario, withOverrides, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
 
 /** A scenario file with fields overridden (deep merge into the YAML), validated as usual. */
 export function scenarioVariant(file: string, patch: Record<string, unknown> = {}): LoadedScenario {
@@ -24,7 +25,7 @@ export function scenarioVariant(file: string, patch: Record<string, unknown> = {
     }
   };
   merge(doc, patch);
-  return loadScenario(stringify(doc), file);
+  return loadScenario(stringify(doc), file, twinPolicies());
 }
 
 /** Cell-free with M APs on a grid at 250 m spacing and K users. */
@@ -53,10 +54,10 @@ export async function benchNetwork(o: { quick?: boolean } = {}): Promise<BenchRo
   const reps = o.quick ? 1 : 3;
   try {
     const row = (name: string, v: number, target: number) => rows.push({ name, value: v, unit: 'slots/s', target: `≥ ${target}`, ratio: v / target });
-    const def = loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml');
+    const def = loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml', twinPolicies());
     const vDef = await slotsPerSecond(def, Math.round(20000 * q), reps, true, dir);
     row('default (multicell), MRT, every slot logged', vDef, 20000);
-    const cf = loadScenario(readFileSync('scenarios/cellfree.yaml', 'utf8'), 'scenarios/cellfree.yaml');
+    const cf = loadScenario(readFileSync('scenarios/cellfree.yaml', 'utf8'), 'scenarios/cellfree.yaml', twinPolicies());
     const vCf = await slotsPerSecond(cf, Math.round(5000 * q), reps, true, dir);
     row('cellfree.yaml 16 APs × 4 ant × 8 users, local MRT, logged', vCf, 5000);
     const big = scenarioVariant('scenarios/cellfree.yaml', { topology: { cellFree: { numAps: 64, areaM: 2000 } }, users: { perCell: 16 } });

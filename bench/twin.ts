@@ -11,8 +11,9 @@ import { runScenario, type RunSummary } from '../src/app/run.ts';
 import { Twin } from '../src/sim/twin.ts';
 import { loadScenario, withOverrides, type LoadedScenario } from '../src/scenario/validate.ts';
 import type { BenchRow } from './index.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
 
-const defaultScenario = (): LoadedScenario => loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml');
+const defaultScenario = (): LoadedScenario => loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml', twinPolicies());
 
 /** A run, with the main thread's busy time (event-loop utilisation: JS work, not waiting). */
 async function timedRun(loaded: LoadedScenario, log: boolean, dir: string, tag: string): Promise<RunSummary & { busyS: number }> {

@@ -4,6 +4,8 @@ import { czeros, type CArray } from '../src/phy/complex.ts';
 import { streamFor, type Rng } from '../src/phy/random.ts';
 import { associationFrom, type Topology } from '../src/phy/network.ts';
 import { loadScenario, type LoadedScenario } from '../src/scenario/validate.ts';
+import { twinPolicies } from '../src/learning/policies.ts';
+import type { PolicyRegistry } from '../src/policies/registry.ts';
 import type { SlotRecord, TwinEvent } from '../src/sim/events.ts';
 import { Twin } from '../src/sim/twin.ts';
 
@@ -90,13 +92,13 @@ export function randomChannels(topo: Topology, rng: Rng): CArray {
 export const testRng = (name: string, seed = 7): Rng => streamFor(seed, name);
 
 /** Loads an inline YAML scenario (defaults for everything not given). */
-export function scenario(yaml: string, file = 'inline.yaml'): LoadedScenario {
-  return loadScenario(yaml, file);
+export function scenario(yaml: string, file = 'inline.yaml', policies: PolicyRegistry = twinPolicies()): LoadedScenario {
+  return loadScenario(yaml, file, policies);
 }
 
 /** Runs an inline scenario for `slots` slots, recording every slot record and event (exact traces). */
-export function record(yaml: string, slots = 60) {
-  const twin = new Twin(scenario(yaml));
+export function record(yaml: string, slots = 60, policies?: PolicyRegistry) {
+  const twin = new Twin(scenario(yaml, 'inline.yaml', policies));
   const records: SlotRecord[] = [];
   const events: TwinEvent[] = [];
   twin.slots$.subscribe((r) => records.push(r));

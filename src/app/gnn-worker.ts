@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadScenario } from '../scenario/validate.ts';
+import { twinPolicies } from '../learning/policies.ts';
 import { evaluateBaselines, type BaselineSettings, type TestSetSpec } from './gnn-baselines.ts';
 
 interface Job {
@@ -17,7 +18,7 @@ interface Job {
 
 parentPort?.on('message', (m: Job) => {
   try {
-    parentPort!.postMessage({ ok: true, result: evaluateBaselines(loadScenario(m.text, m.file).scenario, m.spec, m.range, m.pga, m.settings) });
+    parentPort!.postMessage({ ok: true, result: evaluateBaselines(loadScenario(m.text, m.file, twinPolicies()).scenario, m.spec, m.range, m.pga, m.settings) });
   } catch (e) {
     parentPort!.postMessage({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }

@@ -16,7 +16,7 @@ import { dbmToW, type Beamformers, type Topology } from '../phy/network.ts';
 import { streamFor } from '../phy/random.ts';
 import { beamGain } from '../metrics/localization.ts';
 import { dbToLinear, designTargets, radarOnlyDesign } from '../policies/localization.ts';
-import { resolvePolicy } from '../policies/registry.ts';
+import { builtinPolicies } from '../policies/registry.ts';
 import { decideAllFrom, type CsiView } from '../policies/types.ts';
 import { checkConstraints, designCrlb, solveDesign, type DesignInstance } from '../solvers/crlb-design.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
@@ -100,7 +100,7 @@ export function dropInstance(drop: Drop, powerDbm: number): DesignInstance {
 function zfBeams(inst: DesignInstance): Beamformers {
   const topo = inst.topo;
   const view = { owner: -1, H: inst.H, known: new Uint8Array(topo.numBs).fill(1) } as unknown as CsiView;
-  return decideAllFrom(resolvePolicy({ name: 'zf', params: {} }, topo), view, { topo, rho: 0.5, slot: 0, rng: streamFor(0, 'zf') });
+  return decideAllFrom(builtinPolicies().resolve({ name: 'zf', params: {} }, topo), view, { topo, rho: 0.5, slot: 0, rng: streamFor(0, 'zf') });
 }
 
 function sinrStats(inst: DesignInstance, W: Beamformers, gamma: number): Pick<PointResult, 'usersMeetingGamma' | 'minSinrDb'> {

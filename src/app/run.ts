@@ -7,7 +7,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Twin } from '../sim/twin.ts';
 // Registers the learned policies (vfl, percell): they read model files, so they live outside the core.
-import '../learning/policies.ts';
 import type { SlotRecord, TwinEvent } from '../sim/events.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { RunStore, type RunStatus } from '../store/run-store.ts';

@@ -7,7 +7,6 @@ import { delaysInto } from '../phy/localization.ts';
 import type { SlotRecord } from '../sim/events.ts';
 import { Twin } from '../sim/twin.ts';
 // Registers the learned policies (vfl, percell): they read model files, so they live outside the core.
-import '../learning/policies.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 
 type Pair = [number, number];

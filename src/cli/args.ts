@@ -4,6 +4,8 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs
 import path from 'node:path';
 import { ScenarioError } from '../scenario/load.ts';
 import { loadScenario, type LoadedScenario } from '../scenario/validate.ts';
+import { twinPolicies } from '../learning/policies.ts';
+import type { PolicyRegistry } from '../policies/registry.ts';
 
 /** Bad command-line input found after parsing (exit code 2, one line on stderr). */
 export class UsageError extends Error {}
@@ -123,7 +125,7 @@ export function checkOutputDir(flag: string, dir: string, o: { create?: boolean 
 }
 
 /** Reads and validates a scenario file; every problem is a ScenarioError naming the file. */
-export function readScenario(file: string): LoadedScenario {
+export function readScenario(file: string, policies: PolicyRegistry = twinPolicies()): LoadedScenario {
   let text: string;
   try {
     if (statSync(file).isDirectory()) throw new ScenarioError(file, [], undefined, undefined, 'is a directory, not a scenario file');
@@ -133,5 +135,5 @@ export function readScenario(file: string): LoadedScenario {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ScenarioError(file, [], undefined, undefined, code === 'ENOENT' ? 'no such file' : `cannot read: ${errnoText(e)}`);
   }
-  return loadScenario(text, file);
+  return loadScenario(text, file, policies);
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScenario, RunControl, type RunSummary } from '../app/run.ts';
 import { takeSnapshot } from '../app/snapshot.ts';
-import { policyDefinition, policyNames } from '../policies/registry.ts';
+import { twinPolicies } from '../learning/policies.ts';
 import { ScenarioError } from '../scenario/load.ts';
 import { LIMITS, scenarioJsonSchema } from '../scenario/schema.ts';
 import { withOverrides } from '../scenario/validate.ts';
@@ -18,7 +18,7 @@ import { registerAnalysisCommands } from './analysis-commands.ts';
 import { dashboardDrawable, registerWatchCommand, withDashboard } from './dashboard-commands.ts';
 import { registerLocalizationCommands } from './localization-commands.ts';
 import { registerSweepCommands } from './sweep-commands.ts';
-import { backendForScenario, registerTrainCommands } from './train-commands.ts';
+import { registerTrainCommands, withInferenceBackend } from './train-commands.ts';
 import { AnalysisInputError } from '../analysis/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -69,7 +69,9 @@ async function commandRun(file: string, o: Record<string, unknown>): Promise<num
   // Before anything starts: an explicit --out needs an existing, writable folder; the default
   // twin-runs/ is created (documented in --help).
   checkOutputFile('--out', dbPath, { createParent: o.out === undefined });
-  const backend = await backendForScenario(loaded.scenario);
+  const started = await withInferenceBackend(loaded);
+  const backend = started.backend;
+  loaded = started.loaded;
   mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
   const control = new RunControl(o.speed as number | undefined);
   const onSignal = () => control.stop();
@@ -118,10 +120,10 @@ function commandValidate(file: string): number {
 }
 
 async function commandSnapshot(file: string, o: Record<string, unknown>): Promise<number> {
-  const loaded = withOverrides(readScenario(file), { seed: o.seed as number | undefined, policy: o.policy as string | undefined });
+  const overridden = withOverrides(readScenario(file), { seed: o.seed as number | undefined, policy: o.policy as string | undefined });
   const out = o.out as string;
   checkOutputFile('--out', out, { mayExist: true });
-  await backendForScenario(loaded.scenario);
+  const { loaded } = await withInferenceBackend(overridden);
   const slot = o.slot as number;
   if (slot >= loaded.scenario.durationSlots) {
     throw new UsageError(`--slot ${slot}: the scenario lasts ${loaded.scenario.durationSlots} slots (0 … ${loaded.scenario.durationSlots - 1})`);
@@ -157,7 +159,8 @@ function commandSchema(o: Record<string, unknown>): number {
 }
 
 function commandPolicies(): number {
-  for (const name of policyNames()) console.log(`${name.padEnd(14)} ${policyDefinition(name)!.summary}`);
+  const policies = twinPolicies();
+  for (const name of policies.names()) console.log(`${name.padEnd(14)} ${policies.definition(name)!.summary}`);
   return 0;
 }
 

@@ -8,7 +8,7 @@
  *     `--policy` uses them (prints "backend: wasm"), so in-loop inference is fast.
  */
 import type { Command } from 'commander';
-import type { Scenario } from '../scenario/schema.ts';
+import type { LoadedScenario } from '../scenario/validate.ts';
 import { InvalidArgumentError, Option } from 'commander';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { registerFastGradients } from '../learning/fast-gradients.ts';
 import { cachedDataset, DEFAULT_CACHE_DIR, scenarioHash } from '../learning/dataset.ts';
 import { familyOf } from '../learning/families.ts';
 import { readMetadata, removeDir, type ModelMetadata } from '../learning/model-store.ts';
-import { builtinFamilies, useInferenceBackend } from '../learning/policies.ts';
+import { builtinFamilies, twinPolicies } from '../learning/policies.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
 import { checkOutputDir, intOption, readScenario, UsageError } from './args.ts';
 import { addGnnFigureOptions, commandGnnFigures, type GnnFiguresCliOptions } from './gnn-figures-command.ts';
@@ -49,7 +49,6 @@ function lrOpt(v: string): number {
 export async function startBackend(preferred?: string, quiet = false) {
   const b = await initBackend(preferred as BackendName | undefined);
   registerFastGradients(b.tf);
-  useInferenceBackend(b.tf);
   if (!quiet) console.log(`backend: ${b.name}`);
   return b;
 }
@@ -340,11 +339,17 @@ function policyNamesOf(spec: { name: string; params?: Record<string, unknown> })
  * Starts the tfjs backend when the scenario (after command-line overrides) runs a learned policy,
  * and returns its name ('none' otherwise), for the run row and the dashboard.
  */
-export async function backendForScenario(s: Scenario): Promise<string> {
+/**
+ * Starts the tfjs backend when the scenario names a learned policy and returns the scenario with
+ * a policy registry whose learned policies run on it; `backend` is its name, or 'none'.
+ */
+export async function withInferenceBackend(loaded: LoadedScenario): Promise<{ loaded: LoadedScenario; backend: string }> {
+  const s = loaded.scenario;
   const names = [s.policy, ...s.shadows, { name: s.timing.decision.fallback, params: {} }].flatMap(policyNamesOf);
   const learned = builtinFamilies().names();
-  if (!names.some((n) => learned.includes(n))) return 'none';
-  return (await startBackend(undefined, true)).name;
+  if (!names.some((n) => learned.includes(n))) return { loaded, backend: 'none' };
+  const b = await startBackend(undefined, true);
+  return { loaded: { ...loaded, policies: twinPolicies({ inferenceTf: b.tf }) }, backend: b.name };
 }
 
 /** Adds `train` and `figures` to the program and the backend hook for learned policies. */

@@ -47,13 +47,17 @@ const loaded = new Map<BackendName, LoadedBackend>();
 /** Loads in flight, so that concurrent calls share one initialisation. */
 const pending = new Map<BackendName, Promise<LoadedBackend>>();
 let active: LoadedBackend | null = null;
+/** The best backend that loaded on the first unforced call ('tensorflow', else 'wasm', else 'cpu'). */
+let best: BackendName | null = null;
 let wasmPathsSet = false;
 
 /**
  * Selects, initialises and activates a tfjs backend.
  *
- * - `initBackend()` keeps the backend already chosen by an earlier call; on the first call it
- *   tries 'tensorflow', then 'wasm', then 'cpu'.
+ * - `initBackend()` activates the best available backend: on the first such call it tries
+ *   'tensorflow', then 'wasm', then 'cpu' and remembers the first that loads; later calls switch
+ *   back to it if a forced call activated another one since (a test that forces 'cpu' does not
+ *   change what the next caller without a preference gets).
  * - `initBackend(name)` forces that backend (switching to it if another one is active) and throws
  *   a `BackendError` that names it when it cannot be loaded.
  *
@@ -61,11 +65,13 @@ let wasmPathsSet = false;
  */
 export async function initBackend(preferred?: BackendName): Promise<LoadedBackend> {
   if (preferred === undefined) {
-    if (active !== null) return active;
+    if (best !== null) return activate(best);
     const failures: string[] = [];
     for (const name of BACKEND_NAMES) {
       try {
-        return await activate(name);
+        const b = await activate(name);
+        best = name;
+        return b;
       } catch (error) {
         failures.push(`${name}: ${(error as Error).message}`);
       }

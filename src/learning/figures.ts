@@ -24,7 +24,7 @@ import { pathGain } from '../phy/channel.ts';
 
 import type { Topology } from '../phy/network.ts';
 import { streamFor } from '../phy/random.ts';
-import { resolvePolicy } from '../policies/registry.ts';
+import { builtinPolicies } from '../policies/registry.ts';
 import { decideAllFrom, noApEchoes, type CsiView } from '../policies/types.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { drawDataset, inputDim, localFeaturesInto, sizes, type IsacDataset } from './dataset.ts';
@@ -124,7 +124,7 @@ function learnedBeams(topo: Topology, model: LearnedModel, i: number): Float64Ar
 }
 
 function policyBeams(topo: Topology, name: string) {
-  const policy = resolvePolicy({ name, params: {} }, topo);
+  const policy = builtinPolicies().resolve({ name, params: {} }, topo);
   const rng = streamFor(1, `figures:${name}`);
   return (_i: number, s: Sample) => decideAllFrom(policy, viewOf(topo, s), { topo, rho: 0.99, slot: 0, rng });
 }

@@ -10,8 +10,8 @@
  * `needsSharedEchoes`; see Twin). Targets with no estimate yet contribute zeros. The output is
  * normalised to P_m (eq. 11).
  *
- * This module reads model files (fs), so it lives outside the core; importing it registers the
- * two policies. Inference uses the active tfjs backend when `initBackend` has run (fast), else
+ * This module reads model files (fs), so it lives outside the core; `twinPolicies` builds the
+ * registry with them. Inference uses the tfjs given to it (an initialised backend: fast), else
  * plain JavaScript (the same numbers, ~10× slower).
  */
 import { existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CArray } from '../phy/complex.ts';
 import type { Topology } from '../phy/network.ts';
-import { registerPolicy } from '../policies/registry.ts';
+import { builtinPolicies, type PolicyRegistry } from '../policies/registry.ts';
 import type { CsiView, DistributedPolicy, RequirementProblem } from '../policies/types.ts';
 import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
 import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
@@ -33,13 +33,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** Shipped models for scenarios/default.yaml. */
 export const DEFAULT_MODELS = { vfl: 'models/default-vfl-rho0.5', percell: 'models/default-percell-rho0.5' } as const;
-
-let inferenceTf: Tf | undefined;
-
-/** Makes the learned policies created from now on run on this tfjs (an initialised backend). */
-export function useInferenceBackend(tf: Tf | undefined): void {
-  inferenceTf = tf;
-}
 
 /** A model path as given → the directory: absolute, relative to the cwd, else to the package root. */
 export function resolveModelDir(p: string): string {
@@ -73,7 +66,8 @@ function mlpProblem(family: string, meta: ModelMetadata, modelPath: string, topo
 
 /** Why a model cannot run on this topology, or undefined (the family's check, through the registry). */
 export function modelProblem(family: 'vfl' | 'percell', modelPath: string, topo: Topology): string | undefined {
-  const p = learnedPolicies.get(family)!.requires!(topo, { model: modelPath });
+  const def = familyPolicy(builtinFamilies().get(family)!, { resolveModelDir, inferenceTf: () => undefined });
+  const p = def.requires!(topo, { model: modelPath });
   return typeof p === 'object' ? p.message : p;
 }
 
@@ -86,7 +80,7 @@ export interface LearnedPolicy extends DistributedPolicy {
 }
 
 /** A learned policy of the vfl or percell family from a model directory (checked like the policy spec). */
-export function createLearnedPolicy(family: 'vfl' | 'percell', modelPath: string, topo: Topology, tf: Tf | undefined = inferenceTf): LearnedPolicy {
+export function createLearnedPolicy(family: 'vfl' | 'percell', modelPath: string, topo: Topology, tf?: Tf): LearnedPolicy {
   const problem = modelProblem(family, modelPath, topo);
   if (problem) throw new Error(problem);
   const dir = resolveModelDir(modelPath);
@@ -155,6 +149,13 @@ export function builtinFamilies(): FamilyRegistry {
     .register(gnnFamily);
 }
 
-/** The learned policies, one per family of the built-in registry; importing this module registers them. */
-const learnedPolicies = new Map(builtinFamilies().list().map((f) => [f.name, familyPolicy(f, { resolveModelDir, inferenceTf: () => inferenceTf })]));
-for (const def of learnedPolicies.values()) registerPolicy(def);
+/**
+ * The twin's policy registry: the solver policies and one learned policy per built-in family.
+ * Learned policies run inference on `inferenceTf` (an initialised tfjs backend) when given, else in
+ * plain JavaScript (the same numbers, slower). A fresh value per call: pass it to `loadScenario`.
+ */
+export function twinPolicies(opts: { inferenceTf?: Tf } = {}): PolicyRegistry {
+  const registry = builtinPolicies();
+  for (const f of builtinFamilies().list()) registry.register(familyPolicy(f, { resolveModelDir, inferenceTf: () => opts.inferenceTf }));
+  return registry;
+}

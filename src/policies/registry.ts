@@ -1,7 +1,9 @@
 /**
  * The policy registry: names usable on the command line and in YAML, their parameter schemas
- * and requirements. Other modules (learned models, SDP designs) add their families with
- * `registerPolicy`.
+ * and requirements. A registry is a value: `builtinPolicies()` makes a fresh one with the
+ * solver policies of this directory, the composition root adds the learned ones
+ * (`twinPolicies` in learning/policies.ts) and passes it to `loadScenario`, which keeps it in
+ * the LoadedScenario the twin resolves its policies from. No module holds one.
  */
 import type { z } from 'zod';
 import type { Topology } from '../phy/network.ts';
@@ -18,25 +20,6 @@ import { imt, zf } from './zf.ts';
 import { jointPolicies } from './joint.ts';
 import { cfIsacPolicies } from './cf-isac.ts';
 
-const registry = new Map<string, PolicyDefinition>();
-
-export function registerPolicy(def: PolicyDefinition<z.ZodType>): void {
-  registry.set(def.name, def as PolicyDefinition);
-}
-
-for (const def of [mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition]) registerPolicy(def);
-for (const def of localizationPolicies) registerPolicy(def);
-for (const def of jointPolicies) registerPolicy(def);
-for (const def of cfIsacPolicies) registerPolicy(def);
-
-export function policyNames(): string[] {
-  return [...registry.keys()];
-}
-
-export function policyDefinition(name: string): PolicyDefinition | undefined {
-  return registry.get(name);
-}
-
 /** A problem with a policy spec: the path inside the spec and what is wrong. */
 export interface PolicyProblem {
   path: Array<string | number>;
@@ -45,33 +28,60 @@ export interface PolicyProblem {
   atKey?: boolean;
 }
 
-/** Checks a spec (name, parameters, requirements, nested specs) against a topology. */
-export function checkPolicySpec(spec: PolicySpec, topo: Topology): PolicyProblem | undefined {
-  const def = registry.get(spec.name);
-  if (!def) return { path: ['name'], message: `unknown policy "${spec.name}" (known: ${policyNames().join(', ')})` };
-  const parsed = def.params.safeParse(spec.params ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = ['params', ...(issue.path as Array<string | number>)];
-    if (issue.code === 'unrecognized_keys') return { path: [...path, issue.keys[0]], message: `unknown parameter "${issue.keys[0]}" of ${spec.name}`, atKey: true };
-    return { path, message: issue.message };
+export class PolicyRegistry {
+  private readonly defs = new Map<string, PolicyDefinition>();
+
+  constructor(defs: Iterable<PolicyDefinition<z.ZodType>> = []) {
+    for (const def of defs) this.register(def);
   }
-  for (const key of def.nested ?? (spec.name === 'time-sharing' ? ['comm', 'sensing'] : [])) {
-    const nested = (parsed.data as Record<string, unknown>)[key] as PolicySpec | undefined;
-    if (nested) {
-      const p = checkPolicySpec(nested, topo);
-      if (p) return { ...p, path: ['params', key, ...p.path] };
+
+  /** Adds (or replaces) a definition; returns this registry. */
+  register(def: PolicyDefinition<z.ZodType>): this {
+    this.defs.set(def.name, def as PolicyDefinition);
+    return this;
+  }
+
+  names(): string[] {
+    return [...this.defs.keys()];
+  }
+
+  definition(name: string): PolicyDefinition | undefined {
+    return this.defs.get(name);
+  }
+
+  /** Checks a spec (name, parameters, requirements, nested specs) against a topology. */
+  check(spec: PolicySpec, topo: Topology): PolicyProblem | undefined {
+    const def = this.defs.get(spec.name);
+    if (!def) return { path: ['name'], message: `unknown policy "${spec.name}" (known: ${this.names().join(', ')})` };
+    const parsed = def.params.safeParse(spec.params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = ['params', ...(issue.path as Array<string | number>)];
+      if (issue.code === 'unrecognized_keys') return { path: [...path, issue.keys[0]], message: `unknown parameter "${issue.keys[0]}" of ${spec.name}`, atKey: true };
+      return { path, message: issue.message };
     }
+    for (const key of def.nested ?? (spec.name === 'time-sharing' ? ['comm', 'sensing'] : [])) {
+      const nested = (parsed.data as Record<string, unknown>)[key] as PolicySpec | undefined;
+      if (nested) {
+        const p = this.check(nested, topo);
+        if (p) return { ...p, path: ['params', key, ...p.path] };
+      }
+    }
+    const req = def.requires?.(topo, parsed.data);
+    if (!req) return undefined;
+    return typeof req === 'string' ? { path: ['name'], message: req } : req;
   }
-  const req = def.requires?.(topo, parsed.data);
-  if (!req) return undefined;
-  return typeof req === 'string' ? { path: ['name'], message: req } : req;
+
+  /** Builds a policy from a spec (validate first with `check` for good messages). */
+  resolve(spec: PolicySpec, topo: Topology): Policy {
+    const def = this.defs.get(spec.name);
+    if (!def) throw new Error(`unknown policy "${spec.name}"`);
+    const params = def.params.parse(spec.params ?? {});
+    return def.create(params, topo, (s) => this.resolve(s, topo));
+  }
 }
 
-/** Builds a policy from a spec (validate first with checkPolicySpec for good messages). */
-export function resolvePolicy(spec: PolicySpec, topo: Topology): Policy {
-  const def = registry.get(spec.name);
-  if (!def) throw new Error(`unknown policy "${spec.name}"`);
-  const params = def.params.parse(spec.params ?? {});
-  return def.create(params, topo, (s) => resolvePolicy(s, topo));
+/** A fresh registry with the solver policies (no learned models). */
+export function builtinPolicies(): PolicyRegistry {
+  return new PolicyRegistry([mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition, ...localizationPolicies, ...jointPolicies, ...cfIsacPolicies]);
 }

@@ -4,7 +4,7 @@
  * must exist and fit the topology). Every failure is one ScenarioError with file, path and line.
  */
 import { buildTopology, numCellsOf, type Topology } from '../phy/network.ts';
-import { checkPolicySpec, policyDefinition, resolvePolicy, type PolicyProblem } from '../policies/registry.ts';
+import type { PolicyProblem, PolicyRegistry } from '../policies/registry.ts';
 import { describeIssue, parseScenarioText, ScenarioError, type FieldPath, type SourceMap } from './load.ts';
 import { LIMITS, type MobilitySpec, type PolicySpec, type Scenario } from './schema.ts';
 
@@ -14,6 +14,8 @@ export interface LoadedScenario {
   /** The original text (stored with every run). */
   text: string;
   file: string;
+  /** The policies the scenario was checked against; the twin builds its policies from them. */
+  policies: PolicyRegistry;
 }
 
 /** Whole multiples within floating-point noise. */
@@ -71,9 +73,9 @@ function memoryProblem(s: Scenario): { path: FieldPath; message: string } | unde
 }
 
 /** A parameter's problem in the wording of the scenario's own messages (the registry passes zod's). */
-function policyProblemMessage(spec: PolicySpec, problem: PolicyProblem): string {
+function policyProblemMessage(policies: PolicyRegistry, spec: PolicySpec, problem: PolicyProblem): string {
   if (problem.atKey || problem.path[0] !== 'params') return problem.message;
-  const parsed = policyDefinition(spec.name)?.params.safeParse(spec.params ?? {}, { reportInput: true });
+  const parsed = policies.definition(spec.name)?.params.safeParse(spec.params ?? {}, { reportInput: true });
   const issue = parsed && !parsed.success ? parsed.error.issues[0] : undefined;
   if (!issue || issue.code === 'unrecognized_keys' || JSON.stringify(['params', ...issue.path]) !== JSON.stringify(problem.path)) return problem.message;
   return describeIssue(issue);
@@ -104,7 +106,7 @@ function csiArrivalSlot(s: Scenario): number {
   return s.timing.pilotOffsetSlots + Math.round(s.timing.csiFeedbackDelayMs / s.timing.slotMs);
 }
 
-export function loadScenario(text: string, file: string): LoadedScenario {
+export function loadScenario(text: string, file: string, policies: PolicyRegistry): LoadedScenario {
   const { scenario: s, map } = parseScenarioText(text, file);
   const fail = (path: FieldPath, message: string, atKey = false): never => {
     const at = map.locate(path, atKey);
@@ -166,17 +168,17 @@ export function loadScenario(text: string, file: string): LoadedScenario {
   if (memory) fail(memory.path, memory.message, true);
   const topology = buildTopology(s);
   const checkSpec = (spec: PolicySpec, path: FieldPath) => {
-    const problem = checkPolicySpec(spec, topology);
-    if (problem) fail([...path, ...problem.path], policyProblemMessage(spec, problem), problem.atKey);
+    const problem = policies.check(spec, topology);
+    if (problem) fail([...path, ...problem.path], policyProblemMessage(policies, spec, problem), problem.atKey);
   };
   checkSpec(s.policy, ['policy']);
   s.shadows.forEach((spec, i) => checkSpec(spec, ['shadows', i]));
   const fallback = { name: s.timing.decision.fallback, params: {} };
   checkSpec(fallback, ['timing', 'decision', 'fallback']);
-  if (resolvePolicy(fallback, topology).scope !== 'distributed') {
+  if (policies.resolve(fallback, topology).scope !== 'distributed') {
     fail(['timing', 'decision', 'fallback'], `the fallback acts at each BS on its own CSI: "${fallback.name}" is centralised`);
   }
-  return { scenario: s, topology, text, file };
+  return { scenario: s, topology, text, file, policies };
 }
 
 /** Applies command-line overrides (seed, policy, slots) and re-validates through the same path. */
@@ -206,8 +208,8 @@ export function withOverrides(
   if (o.shadows !== undefined) s.shadows = o.shadows.map((name) => ({ name, params: {} }));
   const topology = buildTopology(s);
   const check = (spec: PolicySpec, flag: string) => {
-    const problem = checkPolicySpec(spec, topology);
-    if (problem) throw new ScenarioError('command line', [flag], undefined, undefined, policyProblemMessage(spec, problem));
+    const problem = loaded.policies.check(spec, topology);
+    if (problem) throw new ScenarioError('command line', [flag], undefined, undefined, policyProblemMessage(loaded.policies, spec, problem));
   };
   if (o.policy !== undefined) check(s.policy, '--policy');
   s.shadows.forEach((spec) => check(spec, '--shadow'));

@@ -28,9 +28,8 @@ import { withAssociation, zeroBeamformers, type Beamformers, type Topology } fro
 import { streamFor } from '../phy/random.ts';
 import { emptySensingChannels, multistaticGainsInto, multistaticSensingInto, sensingChannelsInto, type SensingChannels } from '../metrics/isac.ts';
 import type { Crlb } from '../metrics/localization.ts';
-import { resolvePolicy } from '../policies/registry.ts';
 import type { CsiView } from '../policies/types.ts';
-import type { Scenario } from '../scenario/schema.ts';
+import type { PolicySpec, Scenario } from '../scenario/schema.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import { initialAssociation, reassociate } from './association.ts';
 import { CsiPlane } from './csi.ts';
@@ -113,12 +112,13 @@ export class Twin {
       down: streamFor(seed, 'backhaul-down'),
       peer: streamFor(seed, 'backhaul-bs'),
     });
-    const policy = resolvePolicy(s.policy, topo);
-    const fb = resolvePolicy({ name: s.timing.decision.fallback, params: {} }, topo);
+    const resolvePolicy = (spec: PolicySpec) => loaded.policies.resolve(spec, topo);
+    const policy = resolvePolicy(s.policy);
+    const fb = resolvePolicy({ name: s.timing.decision.fallback, params: {} });
     if (fb.scope !== 'distributed') throw new Error(`fallback policy "${fb.name}" must be distributed`);
     const shadows: Shadow[] = s.shadows.map((spec, i) => ({
       name: spec.name,
-      policy: resolvePolicy(spec, topo),
+      policy: resolvePolicy(spec),
       rng: streamFor(seed, `shadow:${i}:${spec.name}`),
       W: zeroBeamformers(topo),
       streams: topo.apStreams.slice(),

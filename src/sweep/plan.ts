@@ -12,7 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 // Registers the learned policies (vfl, percell) so that jobs running them validate.
-import { builtinFamilies, resolveModelDir } from '../learning/policies.ts';
+import { builtinFamilies, resolveModelDir, twinPolicies } from '../learning/policies.ts';
 import { METRICS } from '../analysis/metrics.ts';
 import { describeIssue, formatPath, parseYaml, ScenarioError, zodToScenarioError, type FieldPath, type SourceMap } from '../scenario/load.ts';
 import { scenarioSchema, type PolicySpec, type Scenario } from '../scenario/schema.ts';
@@ -157,7 +157,8 @@ export function planSweep(text: string, file: string, o: PlanOptions): SweepPlan
   const baseFile = path.isAbsolute(spec.scenario) ? spec.scenario : path.join(path.dirname(file), spec.scenario);
   if (!existsSync(baseFile)) fail(['scenario'], `no such file ${spec.scenario} (looked for ${baseFile}: the path is relative to the sweep file)`);
   if (statSync(baseFile).isDirectory()) fail(['scenario'], `${spec.scenario} is a directory, not a scenario file`);
-  const base = loadScenario(readFileSync(baseFile, 'utf8'), baseFile);
+  const registry = twinPolicies();
+  const base = loadScenario(readFileSync(baseFile, 'utf8'), baseFile, registry);
 
   // Fixed overrides.
   const checkPath = (written: string, where: FieldPath, atKey: boolean): { segments: PathSegment[]; schemas: ReturnType<typeof schemaAtOk> } => {
@@ -286,7 +287,7 @@ export function planSweep(text: string, file: string, o: PlanOptions): SweepPlan
         const jobText = header + stringify(s, { lineWidth: 0 });
         let loaded: LoadedScenario;
         try {
-          loaded = loadScenario(jobText, jobFile);
+          loaded = loadScenario(jobText, jobFile, registry);
         } catch (e) {
           if (!(e instanceof ScenarioError)) throw e;
           const source = blame(e.path, pi, sets, axes, point, spec.policies !== undefined);

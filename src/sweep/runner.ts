@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { analyzeFile, type Analysis } from '../analysis/analyze.ts';
 import { METRICS } from '../analysis/metrics.ts';
 import { runScenario, RunControl, type RunSummary } from '../app/run.ts';
-import { backendForScenario } from '../cli/train-commands.ts';
+import { withInferenceBackend } from '../cli/train-commands.ts';
+import { twinPolicies } from '../learning/policies.ts';
 import { loadScenario } from '../scenario/validate.ts';
 import type { JobMetric, JobPlacement, JobProgress, JobResult, JobSpec } from './job.ts';
 import { packageVersionAt } from './code-version.ts';
@@ -55,10 +56,11 @@ export async function runJob(job: JobSpec, placement: JobPlacement, o: RunJobOpt
   const failedDb = siblingDb(placement.dbPath, 'failed');
   let backend = 'none';
   try {
-    const loaded = loadScenario(job.scenarioText, job.scenarioFile);
+    const started = await withInferenceBackend(loadScenario(job.scenarioText, job.scenarioFile, twinPolicies()));
+    const loaded = started.loaded;
+    backend = started.backend;
     mkdirSync(path.dirname(path.resolve(placement.dbPath)), { recursive: true });
     removeDb(partial);
-    backend = await backendForScenario(loaded.scenario);
     const summary = await runScenario(
       loaded,
       {

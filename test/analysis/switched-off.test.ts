@@ -16,7 +16,7 @@ import { SWITCHED_OFF_SINR_DB } from '../../src/analysis/metrics.ts';
 import { dbAxisFloor, plotSpec } from '../../src/analysis/plot.ts';
 import { openRuns } from '../../src/analysis/run-db.ts';
 import { runScenario } from '../../src/app/run.ts';
-import { registerPolicy } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { scenario } from '../helpers.ts';
 import { tmp } from './synthetic.ts';
 
@@ -30,14 +30,13 @@ targets: { perCell: 1 }
 logging: { batchSlots: 40 }
 `;
 
-registerPolicy({
+const policies = builtinPolicies().register({
   name: 'mute-two',
   summary: 'test policy: the first user of BS 0 gets no power, the first of BS 1 a residue of 1e-36',
   params: z.strictObject({}),
   create: () => ({
     name: 'mute-two',
     scope: 'distributed',
-    // Uses the whole budget (the registry is shared: policies.test.ts checks every policy's power).
     decide: (m, _v, { topo }) => {
       const nt = topo.numTxAnt;
       const rows = topo.servedUsers[m].length;
@@ -52,7 +51,7 @@ registerPolicy({
 
 test('switched-off users: stored faithfully, counted as outage, out of the dB statistics, clipped on the CDF axis', async () => {
   const dir = tmp('switched-off');
-  const loaded = scenario(YAML.replace('logging:', 'policy: mute-two\nlogging:'));
+  const loaded = scenario(YAML.replace('logging:', 'policy: mute-two\nlogging:'), 'inline.yaml', policies);
   const muted = loaded.topology.servedUsers[0][0];
   const residue = loaded.topology.servedUsers[1][0];
   const file = path.join(dir, 'muted.sqlite');

@@ -22,16 +22,8 @@ const PAPER = readFileSync(new URL('../../scenarios/paper004-m5.yaml', import.me
 const loaded = scenario(PAPER, 'scenarios/paper004-m5.yaml');
 let tf: Tf;
 
-let previous: string | null = null;
 test.before(async () => {
-  previous = (await import('../../src/learning/backend.ts')).backendName();
   tf = (await initBackend('cpu')).tf;
-});
-
-// the suites share one process: hand the backend back as it was found (the backend tests expect the automatic choice)
-test.after(async () => {
-  if (previous === 'wasm' || previous === 'tensorflow') await initBackend(previous);
-  else await initBackend('wasm');
 });
 
 test('statsOf: the sample means of rate, log2(1+SNR), SNR, and SNR in dB both ways', () => {

@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import '../../src/learning/policies.ts'; // the learned policies (vfl, percell) are registered as in the CLI
 import { readScenario } from '../../src/cli/args.ts';
 import { main } from '../../src/cli/main.ts';
 import { ScenarioError } from '../../src/scenario/load.ts';
 import { loadScenario } from '../../src/scenario/validate.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'twin-bad-'));
 const BIN = path.resolve('bin/isac-twin.js');
@@ -129,7 +129,7 @@ test(`scenario fields and YAML: ${SCENARIO_CASES.length} bad scenarios, each one
   for (const [what, yaml, expected] of SCENARIO_CASES) {
     let err: unknown;
     try {
-      loadScenario(yaml + '\n', 'bad.yaml');
+      loadScenario(yaml + '\n', 'bad.yaml', twinPolicies());
     } catch (e) {
       err = e;
     }

@@ -14,10 +14,11 @@ import { startLiveDashboard } from '../../src/dashboard/live.ts';
 import type { SlotRecord } from '../../src/sim/events.ts';
 import { loadScenario, withOverrides } from '../../src/scenario/validate.ts';
 import isInCi from 'is-in-ci';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-live-'));
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-const defaultScenario = (slots: number) => withOverrides(loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml'), { slots, shadows: [], policy: 'mrt' });
+const defaultScenario = (slots: number) => withOverrides(loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml', twinPolicies()), { slots, shadows: [], policy: 'mrt' });
 let n = 0;
 
 /** Runs with the dashboard; `onChunk(k, term, control)` after every chunk (the keys are typed there). */

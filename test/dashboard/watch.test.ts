@@ -13,11 +13,12 @@ import { watchDashboard, WatchSession } from '../../src/dashboard/watch.ts';
 import { watchPlain } from '../../src/dashboard/watch-plain.ts';
 import type { SlotRecord, TwinEvent } from '../../src/sim/events.ts';
 import { loadScenario, withOverrides } from '../../src/scenario/validate.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-watch-'));
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const scenario = (slots: number) => withOverrides(loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml'), { slots, shadows: [], policy: 'mrt' });
+const scenario = (slots: number) => withOverrides(loadScenario(readFileSync('scenarios/default.yaml', 'utf8'), 'scenarios/default.yaml', twinPolicies()), { slots, shadows: [], policy: 'mrt' });
 
 const finished = path.join(dir, 'finished.sqlite');
 const records: SlotRecord[] = [];

@@ -8,13 +8,14 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runScenario } from '../../src/app/run.ts';
 import { loadScenario, withOverrides } from '../../src/scenario/validate.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const SLOTS = 400;
 
 for (const name of ['default', 'highway', 'cellfree']) {
   test(`golden summary: scenarios/${name}.yaml, ${SLOTS} slots`, async () => {
     const file = `scenarios/${name}.yaml`;
-    const loaded = withOverrides(loadScenario(readFileSync(file, 'utf8'), file), { slots: SLOTS });
+    const loaded = withOverrides(loadScenario(readFileSync(file, 'utf8'), file, twinPolicies()), { slots: SLOTS });
     const s = await runScenario(loaded, { dbPath: '', packageVersion: 'test', log: false, measureCompute: false });
     const summary = {
       status: s.status,

@@ -61,14 +61,18 @@ Backend('picks the native backend if installed, else wasm, and stays idempotent'
   await checkMatMul();
 });
 
-Backend('forcing cpu switches to the cpu backend; forcing back restores the first choice', async () => {
+Backend('forcing cpu switches to the cpu backend; an unforced call or forcing back restores the best one', async () => {
   const auto = await initBackend();
   const cpu = await initBackend('cpu');
   assert.is(cpu.name, 'cpu');
   assert.is(cpu.tf.getBackend(), 'cpu');
   assert.is(backendName(), 'cpu');
   await checkMatMul();
-  assert.ok((await initBackend()) === cpu, 'without a preference the active backend is kept');
+  const again = await initBackend();
+  assert.ok(again === auto, 'without a preference the best backend comes back, not the forced one');
+  assert.is(again.tf.getBackend(), auto.name);
+  assert.is(backendName(), auto.name);
+  await initBackend('cpu');
   const back = await initBackend(auto.name as 'tensorflow' | 'wasm' | 'cpu');
   assert.ok(back === auto, 're-forcing a loaded backend returns its original object');
   assert.is(back.tf.getBackend(), auto.name);

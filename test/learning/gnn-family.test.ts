@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '../../src/learning/backend.ts';
-import { builtinFamilies, useInferenceBackend } from '../../src/learning/policies.ts';
+import { builtinFamilies, twinPolicies } from '../../src/learning/policies.ts';
 import { gnnArrays, gnnInputsInto, inputScale, PAPER004_SETTING, type GnnSetting } from '../../src/learning/gnn-data.ts';
 import { paper004Gradient } from '../../src/learning/gnn-loss.ts';
 import { gnnFamily, gnnProblem, loadGnnBeamformer, loadGnnModel, trainedSetting } from '../../src/learning/gnn-family.ts';
@@ -30,9 +30,9 @@ const G = suite('learning/gnn-family');
 let tf: Tf;
 G.before(async () => {
   tf = (await initBackend()).tf;
-  useInferenceBackend(tf);
 });
-G.after(() => useInferenceBackend(undefined));
+/** The twin's registry with the learned policies on the test's backend. */
+const policies = () => twinPolicies({ inferenceTf: tf });
 
 const dirs: string[] = [];
 G.after.each(() => {
@@ -82,7 +82,7 @@ const ONE_TARGET: [RegExp, string] = [/^targets:\n {2}perCell: 2$/m, 'targets:\n
 
 G('dimension rule: any M and U; refuses another N_t, two targets, or no sensing stream, naming them', async () => {
   const { dir, meta } = await modelDir({ ...PAPER004_SETTING, numTxAnt: 4 }, [8, 8]);
-  const topo = (edits: Array<[RegExp, string]>) => loadScenario(cellfree([...edits, [/policy: \{ name: crzf.*$/m, 'policy: mrt']]), 'cf.yaml').topology;
+  const topo = (edits: Array<[RegExp, string]>) => loadScenario(cellfree([...edits, [/policy: \{ name: crzf.*$/m, 'policy: mrt']]), 'cf.yaml', policies()).topology;
   // runs: M = 16 (cellfree), 4 or 9 APs; U = 8, 1 or 3 users; N_t = 4 as trained
   for (const [aps, users] of [
     [16, 8],
@@ -106,7 +106,7 @@ G('dimension rule: any M and U; refuses another N_t, two targets, or no sensing 
 
 G('strict loading: a model file with an unknown layer class is refused, naming it (family requirement and loader)', async () => {
   const { dir } = await modelDir({ ...PAPER004_SETTING, numTxAnt: 4 }, [8, 8]);
-  const t = loadScenario(cellfree([ONE_TARGET]), 'cf.yaml').topology;
+  const t = loadScenario(cellfree([ONE_TARGET]), 'cf.yaml', policies()).topology;
   const meta = readMetadata(dir);
   assert.is(gnnFamily.problem(meta, dir, t), undefined);
   const file = path.join(dir, 'model.json');
@@ -119,7 +119,7 @@ G('strict loading: a model file with an unknown layer class is refused, naming i
   assert.throws(() => loadGnnModel(tf, dir), /unknown class_name 'GraphConv'/);
   // and through a scenario: the policy's requirement points at params.model
   const yaml = cellfree([ONE_TARGET, [/policy: \{ name: crzf.*$/m, `policy: { name: gnn, params: { model: ${JSON.stringify(dir)} } }`]]);
-  assert.throws(() => loadScenario(yaml, 'cf.yaml'), /policy\.params\.model.*GraphConv/s);
+  assert.throws(() => loadScenario(yaml, 'cf.yaml', policies()), /policy\.params\.model.*GraphConv/s);
   assert.ok(builtinFamilies().names().includes('gnn'), 'registered in builtinFamilies');
 });
 
@@ -222,7 +222,7 @@ G('train/serve parity in the twin (cell-free geometry, perfect instant CSI): the
     [/mobility: \{ model: random-waypoint, speedMps: 1.4, speedSpreadMps: 0.3, pauseS: 2 \}/, 'mobility: { model: static }'],
     [/mobility: \{ model: random-waypoint, speedMps: 15 \}/, 'mobility: { model: static }'],
   ]);
-  const twin = new Twin(loadScenario(yaml, 'parity.yaml'));
+  const twin = new Twin(loadScenario(yaml, 'parity.yaml', policies()));
   twin.slots$.subscribe(() => undefined);
   twin.runSlots(30);
   const topo = twin.topo;

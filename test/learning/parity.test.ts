@@ -10,9 +10,9 @@ import * as assert from 'uvu/assert';
 import { dimsOf, inputDim, localFeaturesInto, sizes } from '../../src/learning/dataset.ts';
 import { MlpRunner, readDenseLayers } from '../../src/learning/inference.ts';
 import { bsDir, readMetadata } from '../../src/learning/model-store.ts';
-import '../../src/learning/policies.ts';
 import { loadScenario } from '../../src/scenario/validate.ts';
 import { Twin } from '../../src/sim/twin.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const MODEL = 'models/default-vfl-rho0.5';
 
@@ -27,7 +27,7 @@ test('vfl in the twin acts on the training features of the true channel (perfect
     .replace(/  mobility: \{ model: random-waypoint, speedMps: 10 \}$/m, '  mobility: { model: static }');
   assert.match(yaml, /csiNmseDb: -300/);
   assert.match(yaml, /alphaNmseDb: -300/);
-  const twin = new Twin(loadScenario(yaml, 'parity.yaml'));
+  const twin = new Twin(loadScenario(yaml, 'parity.yaml', twinPolicies()));
   twin.slots$.subscribe(() => undefined);
   twin.runSlots(30); // the other cells' echoes reach every BS over the backhaul (2–2.5 ms) long before
   const topo = twin.topo;

@@ -25,13 +25,15 @@ import {
 import { loadScenario } from '../../src/scenario/validate.ts';
 import { close, testRng } from '../helpers.ts';
 import { crlbByHand } from './by-hand.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const PAPER = 'scenarios/localization.yaml';
-const paper = loadScenario(readFileSync(PAPER, 'utf8'), PAPER);
+const paper = loadScenario(readFileSync(PAPER, 'utf8'), PAPER, twinPolicies());
 /** The paper's geometry with N_t = 8 and K = 2 users per cell (fast). */
 const small = loadScenario(
   readFileSync(PAPER, 'utf8').replace('numTxAnt: 16', 'numTxAnt: 8').replace('perCell: 4 ', 'perCell: 2 '),
   'small.yaml',
+  twinPolicies(),
 );
 const SDP = { tolFeas: 1e-9, tolGap: 1e-9 };
 const G20 = dbToLinear(20);

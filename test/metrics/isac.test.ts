@@ -12,15 +12,17 @@ import {
   sensingChannelsInto,
   sensingSinrInto,
 } from '../../src/metrics/isac.ts';
-import { resolvePolicy } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { close, randomChannels, smallTopology, testRng } from '../helpers.ts';
 import type { CsiView } from '../../src/policies/types.ts';
+
+const policies = builtinPolicies();
 
 test('single user, single cell, MRT: SINR = P‖h‖²/σ²', () => {
   const topo = smallTopology({ numBs: 1, K: 1, nt: 8, powerW: 2.5, noiseW: 0.1 });
   const H = randomChannels(topo, testRng('h'));
   const view = { owner: 0, H, known: Uint8Array.of(1) } as unknown as CsiView;
-  const W = resolvePolicy({ name: 'mrt', params: {} }, topo);
+  const W = policies.resolve({ name: 'mrt', params: {} }, topo);
   const w = W.scope === 'distributed' ? W.decide(0, view, { topo, rho: 1, slot: 0, rng: testRng('p') }) : assert.unreachable();
   const sinr = new Float64Array(1);
   commSinrInto(sinr, topo, H, [w as Float64Array]);

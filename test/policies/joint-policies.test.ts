@@ -3,10 +3,12 @@ import * as assert from 'uvu/assert';
 import { czeros, innerH, norm2, type CArray } from '../../src/phy/complex.ts';
 import type { Topology } from '../../src/phy/network.ts';
 import { commSinrInto, sum } from '../../src/metrics/isac.ts';
-import { checkPolicySpec, resolvePolicy } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { decideAllFrom, type CsiView } from '../../src/policies/types.ts';
 import { emptyView } from '../../src/sim/csi.ts';
 import { close, networkTopology, randomChannels, testRng } from '../helpers.ts';
+
+const policies = builtinPolicies();
 
 function fullView(topo: Topology, H: CArray): CsiView {
   const v = emptyView(topo, -1);
@@ -41,7 +43,7 @@ function amplitudes(topo: Topology, H: CArray, W: CArray[]): number[][] {
 test('czf (centralised, full view) nulls across APs: interference ≈ 0, SINR = |a_uu|²/σ², budgets kept', () => {
   const topo = networkTopology({ numBs: 2, nt: 2, powerW: 1, noiseW: 0.01, userAps: [Int32Array.of(0, 1), Int32Array.of(0, 1), Int32Array.of(1, 0)] });
   const H = randomChannels(topo, testRng('czf'));
-  const policy = resolvePolicy({ name: 'czf', params: {} }, topo);
+  const policy = policies.resolve({ name: 'czf', params: {} }, topo);
   const W = decideAllFrom(policy, fullView(topo, H), ctx(topo));
   const a = amplitudes(topo, H, W);
   for (let u = 0; u < 3; u++) {
@@ -59,14 +61,14 @@ test('czf (centralised, full view) nulls across APs: interference ≈ 0, SINR = 
 
 test('czf requires enough antennas in every serving set', () => {
   const topo = networkTopology({ numBs: 2, nt: 2, userAps: [Int32Array.of(0), Int32Array.of(0, 1), Int32Array.of(1)] });
-  assert.match(checkPolicySpec({ name: 'czf', params: {} }, topo)?.message ?? '', /czf needs every user's serving set to have ≥ 3 antennas \(user 0 has 2\)/);
+  assert.match(policies.check({ name: 'czf', params: {} }, topo)?.message ?? '', /czf needs every user's serving set to have ≥ 3 antennas \(user 0 has 2\)/);
 });
 
 test('lsfpc: allocation p_{m,u} ∝ ω_u β^ν sums to P_m; precode applies it row by row', () => {
   const topo = networkTopology({ numBs: 2, nt: 3, powerW: 2, userAps: [Int32Array.of(0, 1), Int32Array.of(1, 0)] });
   const H = randomChannels(topo, testRng('lsfpc'));
   const view = fullView(topo, H);
-  const policy = resolvePolicy({ name: 'lsfpc', params: { exponent: 0.5 } }, topo);
+  const policy = policies.resolve({ name: 'lsfpc', params: { exponent: 0.5 } }, topo);
   if (policy.scope !== 'hierarchical') throw new Error('lsfpc is hierarchical');
   const power = policy.allocate(view, ctx(topo));
   const U = topo.numUsers;
@@ -90,11 +92,11 @@ test('dist-wmmse (3 rounds, decideAllFrom) improves on MRT on a static channel',
     commSinrInto(s, topo, H, W);
     return sum(Array.from(s, (x) => Math.log2(1 + x)));
   };
-  const mrt = rate(decideAllFrom(resolvePolicy({ name: 'lsfpc', params: { exponent: 0 } }, topo), view, ctx(topo)));
-  const dist = decideAllFrom(resolvePolicy({ name: 'dist-wmmse', params: { rounds: 3 } }, topo), view, ctx(topo));
+  const mrt = rate(decideAllFrom(policies.resolve({ name: 'lsfpc', params: { exponent: 0 } }, topo), view, ctx(topo)));
+  const dist = decideAllFrom(policies.resolve({ name: 'dist-wmmse', params: { rounds: 3 } }, topo), view, ctx(topo));
   for (const W of dist) assert.ok(norm2(W) <= 1 + 1e-9);
   assert.ok(rate(dist) > mrt, `${rate(dist)} vs ${mrt}`);
-  const jt = decideAllFrom(resolvePolicy({ name: 'jt-wmmse', params: {} }, topo), view, ctx(topo));
+  const jt = decideAllFrom(policies.resolve({ name: 'jt-wmmse', params: {} }, topo), view, ctx(topo));
   assert.ok(rate(jt) >= rate(dist) - 1e-6 || rate(jt) > mrt, 'jt-wmmse at least as good as MRT');
 });
 

@@ -2,11 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { absInnerH2, norm2 } from '../../src/phy/complex.ts';
 import { emptySensingChannels } from '../../src/metrics/isac.ts';
-import { policyNames, resolvePolicy, checkPolicySpec } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { isCommSlot } from '../../src/policies/time-sharing.ts';
 import { decideAllFrom, noApEchoes, type CsiView } from '../../src/policies/types.ts';
 import { close, randomChannels, smallTopology, testRng } from '../helpers.ts';
 import type { Topology } from '../../src/phy/network.ts';
+
+const policies = builtinPolicies();
 
 function fullView(topo: Topology, H: Float64Array, seed: number): CsiView {
   const rng = testRng('angles', seed);
@@ -29,10 +31,10 @@ test('every policy meets every BS power budget (≤ P, and MRT/ZF/IMT/CBF/WMMSE 
     const topo = smallTopology({ numBs: 3, K: 2, J: 2, nt: 8, powerW: 0.5 + draw * 0.3 });
     const H = randomChannels(topo, testRng('draw', draw));
     const view = fullView(topo, H, draw);
-    for (const name of policyNames()) {
+    for (const name of policies.names()) {
       // Policies whose requirements this topology does not meet (e.g. a localization: section) are tested in their own suites.
-      if (checkPolicySpec({ name, params: {} }, topo)) continue;
-      const W = decideAllFrom(resolvePolicy({ name, params: {} }, topo), view, { topo, rho: 0.5, slot: draw, rng: testRng(name, draw) });
+      if (policies.check({ name, params: {} }, topo)) continue;
+      const W = decideAllFrom(policies.resolve({ name, params: {} }, topo), view, { topo, rho: 0.5, slot: draw, rng: testRng(name, draw) });
       if (['czf', 'crzf'].includes(name)) assert.ok(W.some((Wm, m) => Math.abs(norm2(Wm) - topo.powerW[m]) <= 1e-9 * topo.powerW[m]), `${name}: the binding AP uses its budget`);
       W.forEach((Wm, m) => {
         assert.ok(norm2(Wm) <= topo.powerW[m] * (1 + 1e-9), `${name} BS ${m}: ${norm2(Wm)} > ${topo.powerW[m]}`);
@@ -48,8 +50,8 @@ test('ZF leaves no intra-cell interference; IMT leaves none anywhere', () => {
   const H = randomChannels(topo, testRng('zf'));
   const view = fullView(topo, H, 1);
   const ctx = { topo, rho: 1, slot: 0, rng: testRng('x') };
-  const zf = decideAllFrom(resolvePolicy({ name: 'zf', params: {} }, topo), view, ctx);
-  const imt = decideAllFrom(resolvePolicy({ name: 'imt', params: {} }, topo), view, ctx);
+  const zf = decideAllFrom(policies.resolve({ name: 'zf', params: {} }, topo), view, ctx);
+  const imt = decideAllFrom(policies.resolve({ name: 'imt', params: {} }, topo), view, ctx);
   const nt = topo.numTxAnt;
   for (let m = 0; m < 3; m++) {
     for (let k = 0; k < 2; k++) {
@@ -69,16 +71,16 @@ test('ZF leaves no intra-cell interference; IMT leaves none anywhere', () => {
 
 test('requirements: ZF with more users than antennas is refused with a message', () => {
   const topo = smallTopology({ numBs: 1, K: 5, nt: 4 });
-  assert.equal(checkPolicySpec({ name: 'zf', params: {} }, topo)?.message, 'zf needs users per BS (5) ≤ numTxAnt (4)');
-  assert.equal(checkPolicySpec({ name: 'mrt', params: {} }, topo), undefined);
-  assert.equal(checkPolicySpec({ name: 'wmmse', params: { iterations: 0 } }, topo)?.path, ['params', 'iterations']);
-  assert.match(checkPolicySpec({ name: 'nope', params: {} }, topo)?.message ?? '', /unknown policy "nope"/);
+  assert.equal(policies.check({ name: 'zf', params: {} }, topo)?.message, 'zf needs users per BS (5) ≤ numTxAnt (4)');
+  assert.equal(policies.check({ name: 'mrt', params: {} }, topo), undefined);
+  assert.equal(policies.check({ name: 'wmmse', params: { iterations: 0 } }, topo)?.path, ['params', 'iterations']);
+  assert.match(policies.check({ name: 'nope', params: {} }, topo)?.message ?? '', /unknown policy "nope"/);
 });
 
 test('CBF points every beam at its target', () => {
   const topo = smallTopology({ numBs: 1, K: 2, J: 2, nt: 16 });
   const view = fullView(topo, randomChannels(topo, testRng('c')), 3);
-  const [W] = decideAllFrom(resolvePolicy({ name: 'cbf', params: {} }, topo), view, { topo, rho: 0, slot: 0, rng: testRng('y') });
+  const [W] = decideAllFrom(policies.resolve({ name: 'cbf', params: {} }, topo), view, { topo, rho: 0, slot: 0, rng: testRng('y') });
   const nt = 16;
   for (let k = 0; k < 2; k++) {
     const th = view.targetThetaRad[k];

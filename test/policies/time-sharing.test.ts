@@ -6,12 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { z } from 'zod';
-import { registerPolicy, resolvePolicy } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { isCommSlot } from '../../src/policies/time-sharing.ts';
 import type { DistributedPolicy } from '../../src/policies/types.ts';
 import { record, scenario } from '../helpers.ts';
 
-registerPolicy({
+const policies = builtinPolicies().register({
   name: 'reads-echoes',
   summary: 'test policy: MRT-like beams that declare they read other cells’ echo estimates',
   params: z.strictObject({}),
@@ -19,7 +19,6 @@ registerPolicy({
     name: 'reads-echoes',
     scope: 'distributed',
     needsSharedEchoes: true,
-    // Uses the whole budget (the registry is shared: policies.test.ts checks every policy's power).
     decide: (m, _v, { topo }) => new Float64Array(2 * topo.servedUsers[m].length * topo.numTxAnt).fill(Math.sqrt(topo.powerW[m] / (2 * topo.servedUsers[m].length * topo.numTxAnt))),
   }),
 });
@@ -40,18 +39,18 @@ timing:
 
 test('time-sharing: needsSharedEchoes of a member is passed on, dependsOn is not', () => {
   const topo = scenario(BASE).topology;
-  const ts = (comm: string, sensing: string) => resolvePolicy({ name: 'time-sharing', params: { comm: { name: comm, params: {} }, sensing: { name: sensing, params: {} } } }, topo) as DistributedPolicy;
+  const ts = (comm: string, sensing: string) => policies.resolve({ name: 'time-sharing', params: { comm: { name: comm, params: {} }, sensing: { name: sensing, params: {} } } }, topo) as DistributedPolicy;
   assert.is(ts('reads-echoes', 'cbf').needsSharedEchoes, true);
   assert.is(ts('mrt', 'reads-echoes').needsSharedEchoes, true);
   assert.not.ok(ts('mrt', 'cbf').needsSharedEchoes);
   // mrt and zf each depend on the CSI alone; their time-sharing depends on the slot too.
-  assert.is((resolvePolicy({ name: 'mrt', params: {} }, topo) as DistributedPolicy).dependsOn, 'csi');
+  assert.is((policies.resolve({ name: 'mrt', params: {} }, topo) as DistributedPolicy).dependsOn, 'csi');
   assert.is(ts('mrt', 'zf').dependsOn, undefined);
 });
 
 test('time-sharing inside the twin: a member that reads echoes gets them shared; the members alternate slot by slot', () => {
   // Echo shares travel AP → AP: peer messages in the per-slot fronthaul counters.
-  const shared = (yaml: string) => record(yaml, 30).records.some((r) => Array.from(r.fronthaul.peerMsgs).some((n) => n > 0));
+  const shared = (yaml: string) => record(yaml, 30, policies).records.some((r) => Array.from(r.fronthaul.peerMsgs).some((n) => n > 0));
   assert.ok(shared(BASE + 'policy: { name: time-sharing, params: { comm: { name: reads-echoes }, sensing: { name: cbf } } }\n'), 'echo estimates travel to the other APs');
   assert.not.ok(shared(BASE + 'policy: { name: time-sharing, params: { comm: { name: mrt }, sensing: { name: cbf } } }\n'), 'and only then');
 

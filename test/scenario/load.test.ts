@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import '../../src/learning/policies.ts'; // registers the learned policies (vfl, percell) that scenarios/default.yaml uses
 import { ScenarioError } from '../../src/scenario/load.ts';
 import { scenarioJsonSchema } from '../../src/scenario/schema.ts';
 import { estimateMemoryBytes, loadScenario, MEMORY_LIMIT_BYTES, withOverrides } from '../../src/scenario/validate.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 function errorOf(yaml: string): string {
   try {
-    loadScenario(yaml, 'my.yaml');
+    loadScenario(yaml, 'my.yaml', twinPolicies());
   } catch (e) {
     assert.instance(e, ScenarioError);
     return (e as Error).message;
@@ -17,7 +17,7 @@ function errorOf(yaml: string): string {
 }
 
 test('defaults come from paper 000 Table I', () => {
-  const { scenario: s, topology: t } = loadScenario('name: x\n', 'x.yaml');
+  const { scenario: s, topology: t } = loadScenario('name: x\n', 'x.yaml', twinPolicies());
   assert.equal(
     [s.topology.cellRadiusM, s.channel.commPathLossExp, s.channel.sensPathLossExp, s.channel.ricianK, s.targets.rcsM2],
     [500, 3.6, 2, 3, 1],
@@ -27,10 +27,10 @@ test('defaults come from paper 000 Table I', () => {
 
 test('the shipped scenarios are valid', () => {
   for (const f of ['scenarios/default.yaml', 'scenarios/highway.yaml', 'scenarios/localization.yaml', 'scenarios/localization-moving.yaml']) {
-    loadScenario(readFileSync(f, 'utf8'), f);
+    loadScenario(readFileSync(f, 'utf8'), f, twinPolicies());
   }
   // paper 003 (Table I and Sec. IV-A)
-  const { scenario: s, topology: t } = loadScenario(readFileSync('scenarios/localization.yaml', 'utf8'), 'scenarios/localization.yaml');
+  const { scenario: s, topology: t } = loadScenario(readFileSync('scenarios/localization.yaml', 'utf8'), 'scenarios/localization.yaml', twinPolicies());
   assert.equal([t.numBs, t.numTxAnt, t.servedUsers[0].length, t.localization?.numTmt, t.localization?.numTargets], [2, 16, 4, 4, 1]);
   assert.equal([s.channel.carrierHz, s.topology.txPowerDbm, s.channel.noise.commDbm, s.localization?.noisePsdDbmHz, s.localization?.snapshots, s.localization?.effectiveBandwidthHz], [24e9, 30, -94, -174, 256, 1e8]);
   assert.equal(s.policy, { name: 'crlb-sdp', params: { sinrDb: 20, fallback: 'zf' } });
@@ -107,7 +107,7 @@ test('memory estimate: a scenario whose channel state cannot fit in 4 GiB is ref
   const big = 'topology: { numCells: 1024, numTxAnt: 1024 }\nusers: { perCell: 64 }\n';
   const msg = errorOf(big);
   assert.match(msg, /^my\.yaml:1:1: topology: the channel state would need about \d+ GiB of memory \(most for the .*\), more than the 4\.0 GiB limit: reduce topology\.numCells = 1024, users\.perCell = 64, topology\.numTxAnt = 1024/);
-  const { scenario } = loadScenario('name: x\n', 'x.yaml');
+  const { scenario } = loadScenario('name: x\n', 'x.yaml', twinPolicies());
   assert.ok(estimateMemoryBytes(scenario).bytes < 1e6);
   assert.ok(MEMORY_LIMIT_BYTES === 4 * 2 ** 30);
 });
@@ -117,7 +117,7 @@ test('a YAML alias bomb is one ScenarioError at the first alias', () => {
   const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n') + '\n';
   assert.equal(errorOf(bomb), 'my.yaml:2:8: YAML aliases expand to too many nodes (more than 100): nested anchors like these are refused');
   // a few aliases are fine
-  assert.equal(loadScenario('name: &n x\ndescription: *n\n', 'x.yaml').scenario.description, 'x');
+  assert.equal(loadScenario('name: &n x\ndescription: *n\n', 'x.yaml', twinPolicies()).scenario.description, 'x');
 });
 
 // Issue 16 item 11
@@ -133,7 +133,7 @@ test('refused as almost certainly a mistake: empty file, speed spread ≥ speed,
     errorOf('durationSlots: 5\ntiming:\n  csiFeedbackDelayMs: 5\n'),
     "my.yaml:3:23: timing.csiFeedbackDelayMs: the first CSI report arrives in slot 5 (pilot offset 0 + 5 ms delay), after the run's 5 slots: CSI would never arrive",
   );
-  const ok = loadScenario('name: x\n', 'x.yaml');
+  const ok = loadScenario('name: x\n', 'x.yaml', twinPolicies());
   assert.throws(() => withOverrides(ok, { slots: 1e12 }), /command line: --slots: must be a whole number in 1 … 1000000000, got 1000000000000/);
   assert.throws(() => withOverrides(ok, { slots: 1 }), /command line: --slots: 1 slots end before the first CSI report arrives \(slot 1/);
   assert.equal(withOverrides(ok, { slots: 2 }).scenario.durationSlots, 2);

@@ -7,11 +7,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadScenario, withOverrides } from '../../src/scenario/validate.ts';
 import { Twin } from '../../src/sim/twin.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 test('a shadow keeps finite metrics across handovers when decisions are sparser than slots', () => {
   const text = readFileSync('scenarios/highway.yaml', 'utf8').replace('  decision: { latency: none, fallback: mrt }', '  decision: { latency: none, fallback: mrt, periodSlots: 7 }');
   assert.match(text, /periodSlots: 7/);
-  const twin = new Twin(withOverrides(loadScenario(text, 'highway.yaml'), { slots: 6000, shadows: ['zf'] }));
+  const twin = new Twin(withOverrides(loadScenario(text, 'highway.yaml', twinPolicies()), { slots: 6000, shadows: ['zf'] }));
   let handovers = 0;
   const bad: number[] = [];
   twin.events$.subscribe((e) => e.kind === 'handover' && e.node === 'user' && handovers++);

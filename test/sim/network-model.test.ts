@@ -5,11 +5,13 @@ import { czeros, norm2, type CArray } from '../../src/phy/complex.ts';
 import { steeringInto } from '../../src/phy/geometry.ts';
 import type { Topology } from '../../src/phy/network.ts';
 import { commSinrInto, emptySensingChannels, multistaticGainsInto, multistaticSensingInto, sensingSinrInto } from '../../src/metrics/isac.ts';
-import { resolvePolicy } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { emptyView } from '../../src/sim/csi.ts';
 import type { SlotRecord, TwinEvent } from '../../src/sim/events.ts';
 import { Twin } from '../../src/sim/twin.ts';
 import { close, networkTopology, randomChannels, record, scenario, testRng } from '../helpers.ts';
+
+const policies = builtinPolicies();
 
 const h = (topo: Topology, H: CArray, m: number, u: number) => H.subarray(2 * (m * topo.numUsers + u) * topo.numTxAnt, 2 * (m * topo.numUsers + u + 1) * topo.numTxAnt);
 /** √P h/‖h‖ as one beam row. */
@@ -107,7 +109,7 @@ test('multistatic cbf at full power on known angles: SNR = Σ_m c_m N_t P_m (pap
   const view = emptyView(topo, 0);
   view.targetApThetaRad.set(theta);
   view.targetApSlot.fill(0);
-  const cbf = resolvePolicy({ name: 'cbf', params: {} }, topo);
+  const cbf = policies.resolve({ name: 'cbf', params: {} }, topo);
   if (cbf.scope !== 'distributed') throw new Error('cbf is distributed');
   const W = [0, 1].map((m) => cbf.decide(m, view, { topo, rho: 0, slot: 0, rng: testRng('cbf') }));
   W.forEach((w, m) => close(norm2(w), Pm[m], 1e-12, `AP ${m} at full power`));

@@ -9,12 +9,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadScenario } from '../../src/scenario/validate.ts';
 import { Twin } from '../../src/sim/twin.ts';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const dir = new URL('../fixtures/regression/', import.meta.url);
 
 test('multicell rows are bit-identical to the previous twin (MRT acting, ZF and WMMSE shadows)', () => {
   const file = new URL('multicell-gm.yaml', dir);
-  const twin = new Twin(loadScenario(readFileSync(file, 'utf8'), file.pathname));
+  const twin = new Twin(loadScenario(readFileSync(file, 'utf8'), file.pathname, twinPolicies()));
   const rows: number[][] = [];
   twin.slots$.subscribe((r) => rows.push([r.rc, r.rs, ...r.shadows.map((s) => s.rc), ...r.shadows.map((s) => s.rs)]));
   twin.runSlots(300);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { runScenario, RunControl } from '../../src/app/run.ts';
-import { registerPolicy } from '../../src/policies/registry.ts';
+import { builtinPolicies } from '../../src/policies/registry.ts';
 import { allSync, getSync, openDbSync, runSync } from '../../src/store/db.ts';
 import { scenario } from '../helpers.ts';
 
@@ -118,7 +118,7 @@ test('a paced run behind its pace still hears a stop within a turn of the event 
 });
 
 test('a NaN is reported where it arises: the run fails with the message, nothing invalid is written', async () => {
-  registerPolicy({
+  const policies = builtinPolicies().register({
     name: 'nan-after-50',
     summary: 'test policy that breaks',
     params: z.strictObject({}),
@@ -129,7 +129,7 @@ test('a NaN is reported where it arises: the run fails with the message, nothing
     }),
   });
   const file = path.join(dir, 'nan.sqlite');
-  const loaded = scenario(YAML.replace('shadows: [zf]', 'policy: nan-after-50'));
+  const loaded = scenario(YAML.replace('shadows: [zf]', 'policy: nan-after-50'), 'inline.yaml', policies);
   const s = await runScenario(loaded, { dbPath: file, packageVersion: 'test', measureCompute: false });
   assert.equal(s.status, 'failed');
   const [run] = await rows(file, 'SELECT status, error, slots_done FROM runs');

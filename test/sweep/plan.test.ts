@@ -9,6 +9,7 @@ import { parsePath, schemaAt, setAt } from '../../src/sweep/paths.ts';
 import { scenarioSchema } from '../../src/scenario/schema.ts';
 import { loadScenario } from '../../src/scenario/validate.ts';
 import { readFileSync } from 'node:fs';
+import { twinPolicies } from '../../src/learning/policies.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'twin-sweep-plan-'));
 const BASE = path.resolve('scenarios/default.yaml');
@@ -91,7 +92,7 @@ seeds: { from: 3, count: 2 }
 test('no axes: one job per policy and seed, its scenario the base scenario but for seed, policy and set', () => {
   const p = plan(`name: t\nscenario: ${BASE}\nset: { durationSlots: 300 }\npolicies: [mrt]\n`);
   assert.is(p.jobs.length, 1);
-  const base = loadScenario(readFileSync(BASE, 'utf8'), BASE).scenario;
+  const base = loadScenario(readFileSync(BASE, 'utf8'), BASE, twinPolicies()).scenario;
   assert.equal(p.jobs[0].scenario, { ...base, durationSlots: 300, policy: { name: 'mrt', params: {} } });
   assert.equal(p.seeds, [base.seed]);
 });
