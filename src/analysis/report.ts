@@ -10,6 +10,7 @@ import { plotSpec, specToSvg, type PlotOptions } from './plot.ts';
 import { openRuns, runLabels, type RangeSpec, type RunDb } from './run-db.ts';
 import { viewSelect } from '../store/views.ts';
 import type { Summary } from './stats.ts';
+import { escapeHtml, htmlPage, inlineSvg, metaTable as metaRows } from './html.ts';
 
 export interface ReportOptions {
   range?: RangeSpec;
@@ -18,10 +19,6 @@ export interface ReportOptions {
   title?: string;
   /** Shown in the footer (default: now). */
   generatedAt?: string;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function table(headers: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
@@ -56,7 +53,7 @@ function metaTable(a: Analysis): string {
     ['written by', `isac-twin ${r.packageVersion} · backend ${r.backend}`],
     ['started / ended', `${r.startedAt} / ${r.endedAt ?? '–'}`],
   ];
-  return `<table class="meta">\n${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n')}\n</table>`;
+  return metaRows(rows);
 }
 
 function runSection(a: Analysis, label: string, run: RunDb, shadowGaps: string): string {
@@ -148,21 +145,6 @@ function comparisonSection(c: Comparison): string {
   return parts.join('\n');
 }
 
-/** Inline SVG: the namespace attributes are implied in HTML and would be the page's only URLs. */
-function inlineSvg(svg: string): string {
-  return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '').replace(/\s+version="1\.1"/, '');
-}
-
-const CSS = `
-body { font: 14px/1.45 "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
-h3 { margin-top: 1.4em; font-size: 1.05em; } .sub { color: #555; font-weight: normal; font-size: 0.92em; }
-table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; } th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: left; }
-thead th { border-bottom: 2px solid #bbb; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.meta th { color: #555; font-weight: normal; } .note { background: #fff4d6; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
-figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; } pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-footer { margin-top: 3em; color: #777; font-size: 0.85em; }`;
-
 /** The report of open runs. */
 export async function buildReport(runs: RunDb[], opts: ReportOptions = {}): Promise<{ html: string; notes: string[] }> {
   const labels = runLabels(runs);
@@ -193,27 +175,15 @@ export async function buildReport(runs: RunDb[], opts: ReportOptions = {}): Prom
   const sections: string[] = [];
   for (let i = 0; i < runs.length; i++) sections.push(runSection(analyses[i], labels[i], runs[i], await shadowGapTable(runs[i], analyses[i])));
   const title = opts.title ?? `isac-twin report: ${labels.join(' vs ')}`;
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="sub">${runs.length} run${runs.length > 1 ? 's' : ''}: ${runs.map((r, i) => `${escapeHtml(labels[i])} = ${escapeHtml(r.file)}`).join(' · ')}</p>
-${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
-${comparison ? comparisonSection(comparison) : ''}
-<h2>Plots</h2>
-${figures.join('\n')}
-${sections.join('\n')}
-<footer>Percentiles interpolate linearly between order statistics (type 7, as NumPy and pandas), over values read at 1e-6 bit/s/Hz, 1e-8 bit/s/Hz (radar rates), 1e-4 dB and 1 ns resolution. Generated ${escapeHtml(opts.generatedAt ?? new Date().toISOString())}.</footer>
-</body>
-</html>
-`;
+  const html = htmlPage({
+    title,
+    intro: `<p class="sub">${runs.length} run${runs.length > 1 ? 's' : ''}: ${runs.map((r, i) => `${escapeHtml(labels[i])} = ${escapeHtml(r.file)}`).join(' · ')}</p>`,
+    notes,
+    body: `${comparison ? comparisonSection(comparison) : ''}\n<h2>Plots</h2>\n${figures.join('\n')}\n${sections.join('\n')}`,
+    footer: `Percentiles interpolate linearly between order statistics (type 7, as NumPy and pandas), over values read at 1e-6 bit/s/Hz, 1e-8 bit/s/Hz (radar rates), 1e-4 dB and 1 ns resolution. Generated ${escapeHtml(opts.generatedAt ?? new Date().toISOString())}.`,
+    maxWidthPx: 1100,
+    tableFontEm: 0.9,
+  });
   return { html, notes };
 }
 

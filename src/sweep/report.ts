@@ -4,7 +4,7 @@
  * the first axis (or --x) with 95 % intervals across seeds, the paired differences of every
  * policy to the reference policy (the first), and the numbers behind both as tables.
  */
-import { escapeHtml } from '../analysis/report.ts';
+import { escapeHtml, htmlPage, inlineSvg, metaTable } from '../analysis/html.ts';
 import { specToSvg } from '../analysis/plot.ts';
 import { fmt, fmtSigned } from '../analysis/format.ts';
 import { curves, findAxis, pairedDifferences, readSweepData, type SweepData } from './analysis.ts';
@@ -28,18 +28,6 @@ function table(headers: string[], rows: string[][], numericFrom = 1): string {
     .map((r) => `<tr>${r.map((c, j) => `<td${cls(j)}>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('\n')}\n</tbody>\n</table>`;
 }
-
-const inlineSvg = (svg: string) => svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '').replace(/\s+version="1\.1"/, '');
-
-const CSS = `
-body { font: 14px/1.45 "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222; max-width: 1150px; margin: 2em auto; padding: 0 1em; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
-h3 { margin-top: 1.4em; font-size: 1.05em; } .sub { color: #555; font-weight: normal; font-size: 0.92em; }
-table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.88em; } th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: left; }
-thead th { border-bottom: 2px solid #bbb; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.meta th { color: #555; font-weight: normal; } .note { background: #fff4d6; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
-figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; } pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-footer { margin-top: 3em; color: #777; font-size: 0.85em; }`;
 
 const ci = (lo: number | null, hi: number | null, signed = false) => (lo === null || hi === null ? '–' : signed ? `[${fmtSigned(lo)}, ${fmtSigned(hi)}]` : `[${fmt(lo)}, ${fmt(hi)}]`);
 
@@ -117,26 +105,15 @@ export async function buildSweepReport(data: SweepData, o: SweepReportOptions = 
   }
   sections.push(`<details><summary>Sweep file as written (${escapeHtml(data.sweepFile)})</summary><pre>${escapeHtml(data.sweepYaml)}</pre></details>`);
   const title = o.title ?? `isac-twin sweep report: ${data.name}`;
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<table class="meta">
-${meta.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n')}
-</table>
-${notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
-${sections.join('\n')}
-<footer>Each job contributes the mean of the metric over its run. Intervals across seeds: mean ± t<sub>n−1, 0.975</sub>·s/√n over the n seeds of a point. Paired differences: jobs of two policies with the same seed and scenario see the same channel realisations; the interval is that of the per-seed differences. Generated ${escapeHtml(o.generatedAt ?? new Date().toISOString())} from ${escapeHtml(data.dir)}.</footer>
-</body>
-</html>
-`;
+  const html = htmlPage({
+    title,
+    intro: metaTable(meta),
+    notes,
+    body: sections.join('\n'),
+    footer: `Each job contributes the mean of the metric over its run. Intervals across seeds: mean ± t<sub>n−1, 0.975</sub>·s/√n over the n seeds of a point. Paired differences: jobs of two policies with the same seed and scenario see the same channel realisations; the interval is that of the per-seed differences. Generated ${escapeHtml(o.generatedAt ?? new Date().toISOString())} from ${escapeHtml(data.dir)}.`,
+    maxWidthPx: 1150,
+    tableFontEm: 0.88,
+  });
   return { html, notes };
 }
 
