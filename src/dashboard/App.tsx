@@ -99,6 +99,7 @@ export function Dashboard({ view, controls, kind = 'run', size }: DashboardProps
     else if (key.pageUp) dispatch({ type: 'scroll', by: -5 });
     else if (key.pageDown) dispatch({ type: 'scroll', by: 5 });
     else if (input === 's') dispatch({ type: 'sens-next', hasCrlb: hasCrlb.current });
+    else if (input === 'b') dispatch({ type: 'pattern-next', numBs: view.info.numBs });
     else if (controls.scrub) {
       if (key.leftArrow) controls.scrub(key.shift ? 'back-far' : 'back');
       else if (key.rightArrow) controls.scrub(key.shift ? 'forward-far' : 'forward');

@@ -135,6 +135,66 @@ function mapPanel(view: DashboardView, width: number, height: number, ui: UiStat
   return lines;
 }
 
+const BLOCKS = ' ▁▂▃▄▅▆▇█';
+
+/**
+ * The transmit beampattern of AP `ui.pattern` (key b), in place of the map: P̄(θ) from −90° to 90°
+ * as bars (the maximum of the grid points in each column), the desired pattern d(θ) as a red rule
+ * at the unit level where the bars stay below it, the targets' columns marked on the axis.
+ */
+function patternPanel(view: DashboardView, width: number, height: number, ui: UiState, kind: 'run' | 'watch'): Line[] {
+  const m = ui.pattern!;
+  const bp = view.beampattern;
+  const loss = bp && Number.isFinite(bp.lr[m]) ? `L_r ${num(bp.lr[m], 3)}` : 'L_r -';
+  const lines: Line[] = [title(`Beampattern BS${m}`, bp ? `${loss} @slot ${view.beampatternSlot}` : 'b: next AP / map', width, ui.focus === 'map')];
+  if (!bp) {
+    const why =
+      kind === 'watch'
+        ? ['Beampatterns are drawn in live runs only: the database', 'keeps L_r, L_r,1, L_r,2 per AP (table beam_slots).']
+        : ['This run does not measure beampatterns: add', '`sensing: { beampattern: {} }` to the scenario', '(docs/dashboard.md).'];
+    for (const t of why) lines.push(fitLine([{ text: ` ${t}`, color: 'gray' }], width));
+    return lines;
+  }
+  const L = bp.gridDeg.length;
+  const P = bp.pattern.subarray(m * L, (m + 1) * L);
+  const d = bp.desired.subarray(m * L, (m + 1) * L);
+  const rows = Math.max(1, height - 3);
+  const cols = Math.max(1, width);
+  let peak = 0;
+  for (let l = 0; l < L; l++) peak = Math.max(peak, P[l]);
+  const top = Math.max(1.25, peak * 1.05);
+  // Column c covers grid points [lo, hi).
+  const colMax = new Float64Array(cols);
+  const colDesired = new Uint8Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const lo = Math.floor((c * L) / cols);
+    const hi = Math.max(lo + 1, Math.floor(((c + 1) * L) / cols));
+    for (let l = lo; l < hi && l < L; l++) {
+      colMax[c] = Math.max(colMax[c], P[l]);
+      if (d[l] > 0) colDesired[c] = 1;
+    }
+  }
+  const unitRow = Math.min(rows - 1, Math.floor((1 / top) * rows));
+  const color = bsColor(m);
+  for (let k = rows - 1; k >= 0; k--) {
+    const line: Line = [];
+    for (let c = 0; c < cols; c++) {
+      const eighths = Math.round((colMax[c] / top) * rows * 8) - 8 * k;
+      const ch = eighths >= 8 ? BLOCKS[8] : eighths > 0 ? BLOCKS[eighths] : ' ';
+      if (ch === ' ' && colDesired[c] && k === unitRow) line.push({ text: '─', color: 'red' });
+      else line.push({ text: ch, color });
+    }
+    lines.push(fitLine(line, width));
+  }
+  const axis: Line = [];
+  for (let c = 0; c < cols; c++) axis.push(colDesired[c] ? { text: '^', color: 'red', bold: true } : { text: '─', color: 'gray' });
+  lines.push(fitLine(axis, width));
+  const mid = Math.max(0, Math.floor(cols / 2) - 1);
+  const labels = `-90°`.padEnd(mid) + '0°';
+  lines.push(fitLine([{ text: labels.padEnd(Math.max(0, cols - 3)) + '90°', color: 'gray' }], width));
+  return lines;
+}
+
 const SENS: Record<Exclude<SensMetric, 'crlb'>, { name: string; value: (b: BsView) => string }> = {
   sinr: { name: 'sens', value: (b) => `${num(b.sensSinrDb, 1)} dB` },
   rate: { name: 'radar', value: (b) => num(b.radarRate, 3) },
@@ -184,7 +244,7 @@ function cellsPanel(view: DashboardView, width: number, height: number, ui: UiSt
         fitLine(
           [
             { text: `BS${b.bs}`, color, bold: true },
-            { text: ` ${b.policy} | ${num(b.powerDbm, 1)} dBm | beam ${az}` },
+            { text: ` ${b.policy} | ${num(b.powerDbm, 1)} dBm | beam ${az}${Number.isFinite(b.lr) ? ` | L_r ${num(b.lr, 3)}` : ''}` },
             ...(b.fallback ? [{ text: '  FALLBACK', color: 'red', bold: true }] : []),
           ],
           width,
@@ -385,6 +445,7 @@ const HELP_RUN: Array<[string, string]> = [
   ['tab', 'next panel (shift-tab: previous)'],
   ['arrows, PgUp/PgDn', 'scroll the focused panel; on the map: zoom in / out'],
   ['s', 'sensing sparkline: SINR / radar rate / CRLB'],
+  ['b', 'transmit beampattern of AP 0, 1, … in place of the map, then the map'],
   ['? / esc', 'this help / close it'],
 ];
 const HELP_WATCH: Array<[string, string]> = [
@@ -396,6 +457,7 @@ const HELP_WATCH: Array<[string, string]> = [
   ['tab', 'next panel (shift-tab: previous)'],
   ['up / down', 'scroll the focused panel; on the map: zoom in / out'],
   ['s', 'sensing sparkline: SINR / radar rate / CRLB'],
+  ['b', 'beampattern panel (live runs; a database keeps L_r only)'],
   ['? / esc', 'this help / close it'],
 ];
 
@@ -440,7 +502,7 @@ export function composeScreen(view: DashboardView, ui: UiState, L: Layout, kind:
     lines.push(...block(helpPanel(view, L.cols, L.topH + L.bottomH, kind), L.cols, L.topH + L.bottomH));
   } else {
     lines.push(
-      ...beside(block(mapPanel(view, L.leftW, L.topH, ui), L.leftW, L.topH), block(cellsPanel(view, L.rightW, L.topH, ui, L.linesPerBs), L.rightW, L.topH)),
+      ...beside(block(ui.pattern === undefined ? mapPanel(view, L.leftW, L.topH, ui) : patternPanel(view, L.leftW, L.topH, ui, kind), L.leftW, L.topH), block(cellsPanel(view, L.rightW, L.topH, ui, L.linesPerBs), L.rightW, L.topH)),
       ...beside(block(usersPanel(view, L.leftW, L.bottomH, ui), L.leftW, L.bottomH), block(eventsPanel(view, L.rightW, L.bottomH, ui), L.rightW, L.bottomH)),
     );
   }

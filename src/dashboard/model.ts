@@ -15,6 +15,7 @@
  *     warning in a window get a line of their own (and go to the permanent `notable` list);
  *     repeats are counted in the window's line.
  */
+import type { BeampatternSlot } from '../metrics/beampattern-meter.ts';
 import type { TwinEvent } from '../sim/events.ts';
 import { bitRate, num, toDb } from './format.ts';
 
@@ -92,6 +93,8 @@ export interface SlotView {
   targetBs?: ArrayLike<number>;
   /** Fronthaul bits offered per AP link this slot (AP → CPU, CPU → AP, AP → APs). */
   fronthaul?: { upBits: ArrayLike<number>; downBits: ArrayLike<number>; peerBits: ArrayLike<number> };
+  /** Every AP's transmit beampattern and L_r (scenarios with `sensing.beampattern`, on the measured slots). */
+  beampattern?: BeampatternSlot;
 }
 
 /** A progress sample: how far the run is and when (wall seconds on any monotonic clock). */
@@ -128,6 +131,8 @@ export interface BsView {
   /** Fronthaul bits per slot of its link (up + down + peer; mean over the newest sparkline bucket), NaN when the record has none; users whose primary AP it is. */
   fronthaulBits: number;
   primaryUsers: number;
+  /** L_r of its beams at the latest measured slot (NaN: not measured, no target or no power). */
+  lr: number;
   /** Bucket means, oldest first, newest last (NaN = no data in that bucket). */
   series: { sumRate: number[]; sinr: number[]; rate: number[] };
 }
@@ -192,6 +197,9 @@ export interface DashboardView {
   locEstPosM: ArrayLike<number>;
   loc: LocView[];
   hasCrlb: boolean;
+  /** The latest measured beampatterns (undefined: the run does not measure them) and their slot. */
+  beampattern?: BeampatternSlot;
+  beampatternSlot: number;
   /** Closed log lines, oldest first, then the open window's line (if any) as `openLine`. */
   log: LogLine[];
   openLine: LogLine | undefined;
@@ -341,6 +349,9 @@ export class ViewModel {
   private readonly series: Array<Record<'sumRate' | 'sinr' | 'rate' | 'fh', BucketSeries>>;
   private readonly locSeries: BucketSeries[] = [];
   private last: SlotView | undefined;
+  /** The latest slot that carried beampatterns, and its slot number. */
+  private pattern: BeampatternSlot | undefined;
+  private patternSlot = -1;
   private lastBucket = -1;
   private lastSums: { sumRate: number; radar: number; sinrDb: number; users: number }[];
   /** Per-slot scratch sums per BS (sum rate, radar rate, target SINR sum, targets, users). */
@@ -408,6 +419,8 @@ export class ViewModel {
     this.handovers = 0;
     this.associationVersion = 0;
     this.rcSum = this.rsSum = this.n = 0;
+    this.pattern = undefined;
+    this.patternSlot = -1;
     this.window = undefined;
     this.log = [];
     this.csiMeasured.fill(-1);
@@ -418,6 +431,10 @@ export class ViewModel {
   slot(r: SlotView): void {
     this.rollWindow(r.slot);
     this.last = r;
+    if (r.beampattern) {
+      this.pattern = r.beampattern;
+      this.patternSlot = r.slot;
+    }
     if (this.state === 'starting') this.state = 'running';
     this.n++;
     this.rcSum += r.rc;
@@ -680,6 +697,7 @@ export class ViewModel {
         sensSinrDb: l.sinrDb,
         fronthaulBits: fh,
         primaryUsers: l.users,
+        lr: this.pattern ? this.pattern.lr[m] : NaN,
         series: {
           sumRate: s.sumRate.values(this.lastBucket),
           sinr: s.sinr.values(this.lastBucket),
@@ -735,6 +753,8 @@ export class ViewModel {
         series: series.values(this.lastBucket),
       })),
       hasCrlb: this.hasCrlb,
+      beampattern: this.pattern,
+      beampatternSlot: this.patternSlot,
       log: this.log.slice(),
       openLine: this.window ? this.windowLine(this.window, false) : undefined,
       notable: this.notable.slice(),

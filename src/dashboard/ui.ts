@@ -16,6 +16,8 @@ export interface UiState {
   /** Chosen sensing metric; undefined = automatic (CRLB when the run localises, else SINR). */
   sens: SensMetric | undefined;
   zoom: number;
+  /** AP whose transmit beampattern replaces the map (key b cycles the APs, then back to the map); undefined = the map. */
+  pattern: number | undefined;
 }
 
 /** The sensing metric in force. */
@@ -27,7 +29,8 @@ export type UiAction =
   | { type: 'help' }
   | { type: 'close-help' }
   | { type: 'scroll'; by: number }
-  | { type: 'sens-next'; hasCrlb: boolean };
+  | { type: 'sens-next'; hasCrlb: boolean }
+  | { type: 'pattern-next'; numBs: number };
 
 export const initialUi: UiState = {
   focus: 'map',
@@ -35,6 +38,7 @@ export const initialUi: UiState = {
   scroll: { map: 0, cells: 0, users: 0, events: 0 },
   sens: undefined,
   zoom: 1,
+  pattern: undefined,
 };
 
 const ZOOMS = [0.5, 0.75, 1, 1.5, 2, 3, 4];
@@ -61,6 +65,10 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       // Scrolling up moves the events panel back in time; it moves lists down.
       const by = s.focus === 'events' ? -a.by : a.by;
       return { ...s, scroll: { ...s.scroll, [s.focus]: Math.max(0, s.scroll[s.focus] + by) } };
+    }
+    case 'pattern-next': {
+      const next = s.pattern === undefined ? 0 : s.pattern + 1;
+      return { ...s, pattern: next < a.numBs ? next : undefined };
     }
     case 'sens-next': {
       const options = SENS_METRICS.filter((m) => m !== 'crlb' || a.hasCrlb);

@@ -179,6 +179,14 @@ export const sensingSchema = z.strictObject({
     .max(1)
     .optional()
     .describe('dedicated sensing streams carried by every AP (0 in paper 000; default 1 for cell-free)'),
+  beampattern: z
+    .strictObject({
+      widthDeg: z.number().min(0).max(180).default(10).describe('Δ, width of the desired beam d(θ) around each sensed target (degrees, paper 002 eq. 8)'),
+      resolutionDeg: z.number().min(0.1).max(10).default(1).describe('angle grid step from −90° to 90° (must divide 180)'),
+      everySlots: count().max(LIMITS.slots).default(1).describe('measure every this many slots (L_r,2 costs O(L²) per BS)'),
+    })
+    .optional()
+    .describe('measure every AP’s transmit beampattern P(θ) = Σ_s |a(θ)ᴴ w_s|² against the desired pattern of its targets: L_r,1, L_r,2, L_r (paper 002 eqs. 7–10) logged per AP in beam_slots; the dashboard draws it (key b). Absent: not measured'),
 });
 
 export const topologySchema = z.strictObject({

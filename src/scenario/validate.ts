@@ -162,6 +162,10 @@ export function loadScenario(text: string, file: string, policies: PolicyRegistr
       `the first CSI report arrives in slot ${csiArrivalSlot(s)} (pilot offset ${s.timing.pilotOffsetSlots} + ${s.timing.csiFeedbackDelayMs} ms delay), after the run's ${s.durationSlots} slots: CSI would never arrive`,
     );
   }
+  const bp = s.sensing.beampattern;
+  if (bp && !isMultiple(180, bp.resolutionDeg)) {
+    fail(['sensing', 'beampattern', 'resolutionDeg'], `${bp.resolutionDeg}° does not divide 180°: the grid runs from −90° to 90° in whole steps (e.g. 0.5, 1, 2, 5)`);
+  }
   const paperProblem = paperChannelProblem(s);
   if (paperProblem) fail(paperProblem.path, paperProblem.message, paperProblem.atKey);
   const memory = memoryProblem(s);

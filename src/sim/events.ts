@@ -4,6 +4,7 @@
  * Times are simulated microseconds; slots are indices from 0.
  */
 import type { LinkCounters } from './fronthaul.ts';
+import type { BeampatternSlot } from '../metrics/beampattern-meter.ts';
 
 /** Discrete happenings, in the order they occur. */
 export type TwinEvent =
@@ -127,6 +128,8 @@ export interface SlotRecord {
   fronthaul: LinkCounters;
   /** TOA localisation (paper 003), when the scenario localises targets. */
   loc?: LocSlot;
+  /** Every AP's transmit beampattern and L_r (scenario `sensing.beampattern`, on its slots). */
+  beampattern?: BeampatternSlot;
 }
 
 /** Localisation of one slot: per localised target, and the design behind the beams in force. */

@@ -7,6 +7,7 @@ import type { ChannelState } from '../phy/channel.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import type { Topology } from '../phy/network.ts';
 import { beamEnergy, emptySlotMetrics, evaluateInto, type SensingChannels, type SlotMetrics } from '../metrics/isac.ts';
+import { BeampatternMeter, type BeampatternOptions } from '../metrics/beampattern-meter.ts';
 import type { CsiView } from '../policies/types.ts';
 import type { InForce, Shadow } from './decisions.ts';
 import type { ShadowMetrics, SlotRecord } from './events.ts';
@@ -67,8 +68,14 @@ export class Evaluator {
   private readonly azOf: (InForce | undefined)[] = [];
   private readonly az: Float64Array;
   private readonly azSlot: Int32Array;
+  private readonly meter?: BeampatternMeter;
 
-  constructor(topo: Topology, shadows: number) {
+  constructor(
+    topo: Topology,
+    shadows: number,
+    private readonly beampattern?: BeampatternOptions & { everySlots: number },
+  ) {
+    if (beampattern) this.meter = new BeampatternMeter(topo.numTxAnt, beampattern);
     this.metrics = emptySlotMetrics(topo);
     this.shadowMetrics = Array.from({ length: shadows }, () => emptySlotMetrics(topo));
     this.beamFinder = new BeamFinder(topo);
@@ -171,6 +178,9 @@ export class Evaluator {
       userBs: userBs.slice(),
       targetBs: topo.targetBs.slice(),
       fronthaul: o.fronthaul,
+      ...(this.meter && slot % this.beampattern!.everySlots === 0
+        ? { beampattern: this.meter.measure(inForce.map((f) => f.W), topo.targetBs, st.targetThetaRad) }
+        : {}),
     };
   }
 }

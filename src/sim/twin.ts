@@ -156,7 +156,7 @@ export class Twin {
       computeClock: options.computeClock,
       rng: { policy: streamFor(seed, `policy:${s.policy.name}`), fallback: streamFor(seed, `fallback:${s.timing.decision.fallback}`) },
     });
-    this.evaluator = new Evaluator(topo, shadows.length);
+    this.evaluator = new Evaluator(topo, shadows.length, s.sensing.beampattern);
     this.fronthaul.delivered$.subscribe(({ msg, sentUs, bits }) => {
       if (msg.kind !== 'echo-share') {
         this.emit({ kind: 'backhaul', tUs: this.scheduler.now(), slot: this.currentSlot, from: msg.from, to: msg.to, payload: msg.kind, sentUs, bits });

@@ -109,7 +109,7 @@ export class RunStore {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     });
-    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, loc_slots: 16, associations: 16, link_slots: 16, events: 64 };
+    this.rowsHint = { slots: 64, bs_slots: 64, user_slots: 64, target_slots: 64, shadow_slots: 16, loc_slots: 16, associations: 16, link_slots: 16, beam_slots: 16, events: 64 };
     this.fresh();
   }
 
@@ -247,6 +247,18 @@ export class RunStore {
       d[o + 9] = r.targetRate[i];
     }
     if (r.loc) this.logLoc(r.slot, r.loc);
+    if (r.beampattern) {
+      const b = this.tables.beam_slots;
+      for (let m = 0; m < t.numBs; m++) {
+        o = b.next();
+        d = b.data;
+        d[o] = r.slot;
+        d[o + 1] = m;
+        d[o + 2] = r.beampattern.lr1[m]; // NaN → NULL
+        d[o + 3] = r.beampattern.lr2[m];
+        d[o + 4] = r.beampattern.lr[m];
+      }
+    }
     this.logLinks(r.slot, r.fronthaul);
     for (const s of r.shadows) {
       o = sh.next();

@@ -162,6 +162,14 @@ CREATE TABLE IF NOT EXISTS link_slots (
   down_queue_ms REAL NOT NULL,
   PRIMARY KEY (slot, ap)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS beam_slots (
+  slot INTEGER NOT NULL,
+  bs   INTEGER NOT NULL,
+  lr1  REAL,
+  lr2  REAL,
+  lr   REAL,
+  PRIMARY KEY (slot, bs)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   id     INTEGER PRIMARY KEY,
   slot   INTEGER NOT NULL,
@@ -231,6 +239,8 @@ export const COLUMNS = {
   ],
   associations: ['version', 'slot', 'user', 'ap', 'is_primary'],
   link_slots: ['slot', 'ap', 'up_bits', 'down_bits', 'peer_bits', 'up_msgs', 'down_msgs', 'peer_msgs', 'up_queue_ms', 'down_queue_ms'],
+  // Scenarios with `sensing.beampattern`: every AP on the measured slots (NULL: no target or no power).
+  beam_slots: ['slot', 'bs', 'lr1', 'lr2', 'lr'],
   // `id` is numbered by the logger in event order (not by SQLite), so it never depends on the
   // order in which the writer's statements happen to run.
   events: ['id', 'slot', 't_ms', 'kind', 'bs', 'detail'],
@@ -248,5 +258,6 @@ export const TEXT_COLUMNS: Record<TableName, readonly string[]> = {
   loc_slots: ['policy', 'solver_status'],
   associations: [],
   link_slots: [],
+  beam_slots: [],
   events: ['kind', 'detail'],
 };
