@@ -244,7 +244,7 @@ function cellsPanel(view: DashboardView, width: number, height: number, ui: UiSt
         fitLine(
           [
             { text: `BS${b.bs}`, color, bold: true },
-            { text: ` ${b.policy} | ${num(b.powerDbm, 1)} dBm | beam ${az}${Number.isFinite(b.lr) ? ` | L_r ${num(b.lr, 3)}` : ''}` },
+            { text: ` ${b.policy} | ${num(b.powerDbm, 1)} dBm | beam ${az}${Number.isFinite(b.lr) ? ` | L_r ${num(b.lr, 3)}` : ''}${Number.isFinite(b.mu) ? ` mu ${num(b.mu, 2)}` : ''}` },
             ...(b.fallback ? [{ text: '  FALLBACK', color: 'red', bold: true }] : []),
           ],
           width,

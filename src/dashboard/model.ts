@@ -133,6 +133,8 @@ export interface BsView {
   primaryUsers: number;
   /** L_r of its beams at the latest measured slot (NaN: not measured, no target or no power). */
   lr: number;
+  /** The sensing-constraint monitor's μ at that slot (NaN without `beampattern.epsilon`). */
+  mu: number;
   /** Bucket means, oldest first, newest last (NaN = no data in that bucket). */
   series: { sumRate: number[]; sinr: number[]; rate: number[] };
 }
@@ -698,6 +700,7 @@ export class ViewModel {
         fronthaulBits: fh,
         primaryUsers: l.users,
         lr: this.pattern ? this.pattern.lr[m] : NaN,
+        mu: this.pattern?.mu ? this.pattern.mu[m] : NaN,
         series: {
           sumRate: s.sumRate.values(this.lastBucket),
           sinr: s.sinr.values(this.lastBucket),

@@ -37,6 +37,8 @@ export interface BeampatternSlot {
   lr1: Float64Array;
   lr2: Float64Array;
   lr: Float64Array;
+  /** [numBs] the constraint monitor's μ after this slot's update (scenarios with `epsilon`). */
+  mu?: Float64Array;
 }
 
 const DEG = 180 / Math.PI;

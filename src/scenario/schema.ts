@@ -184,6 +184,8 @@ export const sensingSchema = z.strictObject({
       widthDeg: z.number().min(0).max(180).default(10).describe('Δ, width of the desired beam d(θ) around each sensed target (degrees, paper 002 eq. 8)'),
       resolutionDeg: z.number().min(0.1).max(10).default(1).describe('angle grid step from −90° to 90° (must divide 180)'),
       everySlots: count().max(LIMITS.slots).default(1).describe('measure every this many slots (L_r,2 costs O(L²) per BS)'),
+      epsilon: z.number().min(0).max(1e6).optional().describe('ε of the sensing constraint L_r ≤ ε (paper 002 eq. 10): when set, a dual variable per AP μ ← [μ + η(L_r − ε)]₊ is updated at every measured slot as a constraint-violation monitor (a μ that keeps rising flags a violated constraint) and logged'),
+      dualStep: z.number().min(0).max(1e6).default(1).describe('η of the monitor’s dual update'),
     })
     .optional()
     .describe('measure every AP’s transmit beampattern P(θ) = Σ_s |a(θ)ᴴ w_s|² against the desired pattern of its targets: L_r,1, L_r,2, L_r (paper 002 eqs. 7–10) logged per AP in beam_slots; the dashboard draws it (key b). Absent: not measured'),

@@ -7,6 +7,7 @@ import type { ChannelState } from '../phy/channel.ts';
 import { steeringInto } from '../phy/geometry.ts';
 import type { Topology } from '../phy/network.ts';
 import { beamEnergy, emptySlotMetrics, evaluateInto, type SensingChannels, type SlotMetrics } from '../metrics/isac.ts';
+import { dualAscent } from '../learning/primal-dual/dual.ts';
 import { BeampatternMeter, type BeampatternOptions } from '../metrics/beampattern-meter.ts';
 import type { CsiView } from '../policies/types.ts';
 import type { InForce, Shadow } from './decisions.ts';
@@ -69,13 +70,16 @@ export class Evaluator {
   private readonly az: Float64Array;
   private readonly azSlot: Int32Array;
   private readonly meter?: BeampatternMeter;
+  /** The sensing-constraint monitor's μ per AP (with `beampattern.epsilon`). */
+  private readonly mu?: Float64Array;
 
   constructor(
     topo: Topology,
     shadows: number,
-    private readonly beampattern?: BeampatternOptions & { everySlots: number },
+    private readonly beampattern?: BeampatternOptions & { everySlots: number; epsilon?: number; dualStep: number },
   ) {
     if (beampattern) this.meter = new BeampatternMeter(topo.numTxAnt, beampattern);
+    if (beampattern?.epsilon !== undefined) this.mu = new Float64Array(topo.numBs);
     this.metrics = emptySlotMetrics(topo);
     this.shadowMetrics = Array.from({ length: shadows }, () => emptySlotMetrics(topo));
     this.beamFinder = new BeamFinder(topo);
@@ -178,9 +182,23 @@ export class Evaluator {
       userBs: userBs.slice(),
       targetBs: topo.targetBs.slice(),
       fronthaul: o.fronthaul,
-      ...(this.meter && slot % this.beampattern!.everySlots === 0
-        ? { beampattern: this.meter.measure(inForce.map((f) => f.W), topo.targetBs, st.targetThetaRad) }
-        : {}),
+      ...(this.meter && slot % this.beampattern!.everySlots === 0 ? { beampattern: this.measureBeampattern(topo, st, inForce) } : {}),
     };
+  }
+
+  /** The slot's beampatterns; the monitor steps μ of every AP with a finite L_r (a silent or targetless AP keeps its μ). */
+  private measureBeampattern(topo: Topology, st: ChannelState, inForce: InForce[]) {
+    const bp = this.meter!.measure(
+      inForce.map((f) => f.W),
+      topo.targetBs,
+      st.targetThetaRad,
+    );
+    const mu = this.mu;
+    if (mu) {
+      const { epsilon, dualStep } = this.beampattern!;
+      for (let m = 0; m < mu.length; m++) if (Number.isFinite(bp.lr[m])) mu[m] = dualAscent(mu[m], bp.lr[m], epsilon!, dualStep);
+      bp.mu = mu.slice();
+    }
+    return bp;
   }
 }

@@ -257,6 +257,7 @@ export class RunStore {
         d[o + 2] = r.beampattern.lr1[m]; // NaN → NULL
         d[o + 3] = r.beampattern.lr2[m];
         d[o + 4] = r.beampattern.lr[m];
+        d[o + 5] = r.beampattern.mu ? r.beampattern.mu[m] : NaN;
       }
     }
     this.logLinks(r.slot, r.fronthaul);

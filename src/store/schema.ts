@@ -168,6 +168,7 @@ CREATE TABLE IF NOT EXISTS beam_slots (
   lr1  REAL,
   lr2  REAL,
   lr   REAL,
+  mu   REAL,
   PRIMARY KEY (slot, bs)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
@@ -240,7 +241,7 @@ export const COLUMNS = {
   associations: ['version', 'slot', 'user', 'ap', 'is_primary'],
   link_slots: ['slot', 'ap', 'up_bits', 'down_bits', 'peer_bits', 'up_msgs', 'down_msgs', 'peer_msgs', 'up_queue_ms', 'down_queue_ms'],
   // Scenarios with `sensing.beampattern`: every AP on the measured slots (NULL: no target or no power).
-  beam_slots: ['slot', 'bs', 'lr1', 'lr2', 'lr'],
+  beam_slots: ['slot', 'bs', 'lr1', 'lr2', 'lr', 'mu'],
   // `id` is numbered by the logger in event order (not by SQLite), so it never depends on the
   // order in which the writer's statements happen to run.
   events: ['id', 'slot', 't_ms', 'kind', 'bs', 'detail'],

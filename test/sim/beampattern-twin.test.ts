@@ -71,13 +71,13 @@ test('beam_slots holds every AP on the measured slots; the dashboard draws the f
     const s = await runScenario(loaded, { dbPath: file, packageVersion: 'test', measureCompute: false, attach: (twin) => twin.slots$.subscribe((r) => records.push(r)) });
     assert.is(s.status, 'completed');
     const db = new Database(file, { readonly: true });
-    const rows = db.prepare('SELECT slot, bs, lr1, lr2, lr FROM beam_slots ORDER BY slot, bs').all() as Array<{ slot: number; bs: number; lr1: number | null; lr2: number | null; lr: number | null }>;
+    const rows = db.prepare('SELECT slot, bs, lr1, lr2, lr, mu FROM beam_slots ORDER BY slot, bs').all() as Array<{ slot: number; bs: number; lr1: number | null; lr2: number | null; lr: number | null; mu: number | null }>;
     db.close();
     assert.is(rows.length, 3 * 8);
     for (const row of rows) {
       const bp = records[row.slot].beampattern!;
       const v = (x: number) => (Number.isFinite(x) ? x : null);
-      assert.equal([row.lr1, row.lr2, row.lr], [v(bp.lr1[row.bs]), v(bp.lr2[row.bs]), v(bp.lr[row.bs])], `slot ${row.slot} BS${row.bs}`);
+      assert.equal([row.lr1, row.lr2, row.lr, row.mu], [v(bp.lr1[row.bs]), v(bp.lr2[row.bs]), v(bp.lr[row.bs]), null], `slot ${row.slot} BS${row.bs}`);
     }
     const model = new ViewModel(runInfoOf(loaded, 'none'));
     for (const r of records) model.slot(r);
@@ -93,6 +93,33 @@ test('beam_slots holds every AP on the measured slots; the dashboard draws the f
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the constraint monitor: μ ← [μ + η(L_r − ε)]₊ per AP on the measured slots, by hand from the logged L_r', () => {
+  const twin = new Twin(scenario(YAML.replace('everySlots: 5 }', 'everySlots: 5, epsilon: 0.04, dualStep: 3 }')));
+  const records: SlotRecord[] = [];
+  twin.slots$.subscribe((r) => records.push(r));
+  twin.runSlots(40);
+  const mu = [0, 0, 0];
+  let rose = 0;
+  for (const r of records) {
+    const bp = r.beampattern;
+    if (!bp) continue;
+    for (let m = 0; m < 3; m++) {
+      if (Number.isFinite(bp.lr[m])) {
+        const next = Math.max(0, mu[m] + 3 * (bp.lr[m] - 0.04));
+        if (next > mu[m]) rose++;
+        mu[m] = next;
+      }
+      assert.ok(Math.abs(bp.mu![m] - mu[m]) <= 1e-15 * Math.max(1, mu[m]), `slot ${r.slot} BS${m}: μ ${bp.mu![m]} vs ${mu[m]}`);
+    }
+  }
+  assert.ok(rose > 0 && mu.some((v) => v > 0), `some AP violates ε = 0.04 (μ ${mu.map((v) => v.toFixed(3))})`);
+  const plain = new Twin(scenario(YAML));
+  const r0: SlotRecord[] = [];
+  plain.slots$.subscribe((r) => r0.push(r));
+  plain.runSlots(10);
+  assert.is(r0[5].beampattern!.mu, undefined, 'no ε: no monitor');
 });
 
 test('a grid step that does not divide 180° is refused with its field and line', () => {
