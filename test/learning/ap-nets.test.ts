@@ -1,50 +1,28 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { io, LayersModel, Tensor } from '@tensorflow/tfjs';
-import { initBackend, type BackendName, type Tf } from '../../src/learning/backend.ts';
+import type { Tf } from '../../src/learning/backend.ts';
+import { backendFixture } from './backends.ts';
 import { AP_NET_LAYER_CLASSES, ApNetError, apNetInputShape, buildApNet, loadApNet, type ApNetSpec } from '../../src/learning/layers/ap-nets.ts';
 import { convKernelsActive, registerConvKernels, unregisterConvKernels } from '../../src/learning/layers/conv.ts';
 
 const Nets = suite('learning/ap-nets');
 
 let tf: Tf;
-let autoBackend: BackendName = 'cpu';
-let noWasm: string | null = null;
 let convBefore = false;
-
-Nets.before(async () => {
-  const auto = await initBackend();
-  tf = auto.tf;
-  autoBackend = auto.name as BackendName;
-  try {
-    await initBackend('wasm');
-    convBefore = convKernelsActive(tf).length > 0;
-    registerConvKernels(tf);
-  } catch (error) {
-    noWasm = (error as Error).message;
-  }
-  await initBackend(autoBackend);
+const fx = backendFixture(Nets, {
+  setUp: (t) => {
+    convBefore = convKernelsActive(t).length > 0;
+    registerConvKernels(t);
+  },
+  tearDown: (t) => {
+    if (!convBefore) unregisterConvKernels(t);
+  },
 });
-Nets.after(async () => {
-  if (noWasm === null && !convBefore) unregisterConvKernels(tf);
-  await initBackend(autoBackend);
+Nets.before(() => {
+  tf = fx.tf;
 });
-
-async function onBackends(title: string, body: (backend: BackendName) => void | Promise<void>): Promise<void> {
-  for (const backend of ['cpu', 'wasm'] as const) {
-    if (backend === 'wasm' && noWasm !== null) {
-      console.log(`  SKIP ${title} on wasm: wasm backend unavailable (${noWasm})`);
-      continue;
-    }
-    await initBackend(backend);
-    try {
-      await body(backend);
-      assert.is(tf.getBackend(), backend, `still on ${backend}`);
-    } finally {
-      await initBackend(autoBackend);
-    }
-  }
-}
+const onBackends = fx.onBackends;
 
 const PAPER = { users: 5, antennas: 16 };
 const SPECS: ApNetSpec[] = [

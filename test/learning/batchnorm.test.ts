@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
-import { initBackend, type BackendName, type Tf } from '../../src/learning/backend.ts';
+import type { Tf } from '../../src/learning/backend.ts';
+import { backendFixture } from './backends.ts';
 import { batchNormalizationLayer, batchNormGradConfig, batchNormTraining, channelSums } from '../../src/learning/layers/batchnorm.ts';
 import { convKernelsActive, registerConvKernels, unregisterConvKernels } from '../../src/learning/layers/conv.ts';
 import { RegistryPatch } from '../../src/learning/layers/conv-registry.ts';
@@ -9,48 +10,22 @@ import { RegistryPatch } from '../../src/learning/layers/conv-registry.ts';
 const BN = suite('learning/batchnorm');
 
 let tf: Tf;
-let autoBackend: BackendName = 'cpu';
-let noWasm: string | null = null;
 let convBefore = false;
-
-BN.before(async () => {
-  const auto = await initBackend();
-  tf = auto.tf;
-  autoBackend = auto.name as BackendName;
-  try {
-    await initBackend('wasm');
-  } catch (error) {
-    noWasm = (error as Error).message;
-  }
-  // wasm has no Conv2DBackpropFilter: the conv kernels alone (not the training companion, whose
-  // FusedBatchNorm gradient the stock layer would then use).
-  if (noWasm === null) {
-    convBefore = convKernelsActive(tf).length > 0;
-    registerConvKernels(tf, { training: false });
-  }
-  await initBackend(autoBackend);
+// wasm has no Conv2DBackpropFilter: the conv kernels alone (not the training companion, whose
+// FusedBatchNorm gradient the stock layer would then use).
+const fx = backendFixture(BN, {
+  setUp: (t) => {
+    convBefore = convKernelsActive(t).length > 0;
+    registerConvKernels(t, { training: false });
+  },
+  tearDown: (t) => {
+    if (!convBefore) unregisterConvKernels(t);
+  },
 });
-BN.after(async () => {
-  if (noWasm === null && !convBefore) unregisterConvKernels(tf);
-  await initBackend(autoBackend);
+BN.before(() => {
+  tf = fx.tf;
 });
-
-/** Runs `body` on each backend (wasm skipped visibly when it cannot initialise). */
-async function onBackends(title: string, body: (backend: BackendName) => void | Promise<void>): Promise<void> {
-  for (const backend of ['cpu', 'wasm'] as const) {
-    if (backend === 'wasm' && noWasm !== null) {
-      console.log(`  SKIP ${title} on wasm: wasm backend unavailable (${noWasm})`);
-      continue;
-    }
-    await initBackend(backend);
-    try {
-      await body(backend);
-      assert.is(tf.getBackend(), backend, `still on ${backend} (no silent fallback)`);
-    } finally {
-      await initBackend(autoBackend);
-    }
-  }
-}
+const onBackends = fx.onBackends;
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Tensor } from '@tensorflow/tfjs';
-import { initBackend, type BackendName, type Tf } from '../../src/learning/backend.ts';
+import type { Tf } from '../../src/learning/backend.ts';
+import { backendFixture } from './backends.ts';
 import {
   CONV_TRAINING_GRADIENTS,
   CONV_TRAINING_KERNELS,
@@ -17,41 +18,20 @@ import {
 const Training = suite('learning/conv-training');
 
 let tf: Tf;
-let autoBackend: BackendName = 'cpu';
-let noWasm: string | null = null;
 let activeBefore = false;
-
-Training.before(async () => {
-  const auto = await initBackend();
-  tf = auto.tf;
-  autoBackend = auto.name as BackendName;
-  try {
-    await initBackend('wasm');
-  } catch (error) {
-    noWasm = (error as Error).message;
-  }
-  activeBefore = convTrainingActive(tf);
-  await initBackend(autoBackend);
+const fx = backendFixture(Training, {
+  setUp: (t) => {
+    activeBefore = convTrainingActive(t);
+  },
+  tearDown: (t) => {
+    if (activeBefore) registerConvTraining(t);
+    else unregisterConvTraining(t);
+  },
 });
-Training.after(async () => {
-  if (activeBefore) registerConvTraining(tf);
-  else unregisterConvTraining(tf);
-  await initBackend(autoBackend);
+Training.before(() => {
+  tf = fx.tf;
 });
-
-async function onWasm(title: string, body: () => void | Promise<void>): Promise<void> {
-  if (noWasm !== null) {
-    console.log(`  SKIP ${title}: wasm backend unavailable (${noWasm})`);
-    return;
-  }
-  await initBackend('wasm');
-  try {
-    await body();
-    assert.is(tf.getBackend(), 'wasm', 'still on wasm (no silent fallback)');
-  } finally {
-    await initBackend(autoBackend);
-  }
-}
+const onWasm = fx.onWasm;
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

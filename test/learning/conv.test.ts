@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LayersModel, Scalar, SymbolicTensor, Tensor, Tensor4D } from '@tensorflow/tfjs';
-import { initBackend, type BackendName, type Tf } from '../../src/learning/backend.ts';
+import { initBackend, type Tf } from '../../src/learning/backend.ts';
+import { backendFixture } from './backends.ts';
 import {
   convKernelsActive,
   convRegistration,
@@ -14,55 +15,30 @@ import { applyConv1DTranspose } from '../../src/learning/layers/conv1d-transpose
 const Conv = suite('learning/conv');
 
 let tf: Tf;
-let autoBackend: BackendName = 'cpu';
-/** Why wasm could not be used, or null when it is up; each test then skips with this message. */
-let noWasm: string | null = null;
 let activeBefore: string[] = [];
 /** Gradient and wasm kernel entries before this file registered anything (null: it found them registered). */
 const GRADIENTS = ['FusedBatchNorm', 'LeakyRelu', 'Mean', 'Sum', 'BatchMatMul'];
 const KERNELS = ['Sum', 'Concat', 'Identity', 'BatchMatMul', 'LeakyRelu'];
 let stockGradients: unknown[] | null = null;
 let stockKernels: unknown[] | null = null;
-
-Conv.before(async () => {
-  const auto = await initBackend();
-  tf = auto.tf;
-  autoBackend = auto.name as BackendName;
-  try {
-    await initBackend('wasm');
-  } catch (error) {
-    noWasm = (error as Error).message;
-  }
-  if (noWasm === null) {
-    activeBefore = convKernelsActive(tf);
+const fx = backendFixture(Conv, {
+  setUp: (t) => {
+    activeBefore = convKernelsActive(t);
     if (activeBefore.length === 0) {
-      stockGradients = GRADIENTS.map((k) => tf.getGradient(k));
-      stockKernels = KERNELS.map((k) => tf.getKernel(k, 'wasm'));
+      stockGradients = GRADIENTS.map((k) => t.getGradient(k));
+      stockKernels = KERNELS.map((k) => t.getKernel(k, 'wasm'));
     }
-    registerConvKernels(tf);
-  }
-  await initBackend(autoBackend);
+    registerConvKernels(t);
+  },
+  tearDown: (t) => {
+    if (activeBefore.length === 0) unregisterConvKernels(t);
+  },
 });
-Conv.after(async () => {
-  if (noWasm === null && activeBefore.length === 0) unregisterConvKernels(tf);
-  await initBackend(autoBackend);
+Conv.before(() => {
+  tf = fx.tf;
 });
-
 /** Runs `body` on wasm; prints a visible SKIP line instead when wasm is not available. */
-async function onWasm(title: string, body: () => void | Promise<void>): Promise<void> {
-  if (noWasm !== null) {
-    console.log(`  SKIP ${title}: wasm backend unavailable (${noWasm})`);
-    return;
-  }
-  await initBackend('wasm');
-  try {
-    assert.is(tf.getBackend(), 'wasm');
-    await body();
-    assert.is(tf.getBackend(), 'wasm', 'still on wasm after the body (no silent fallback)');
-  } finally {
-    await initBackend(autoBackend);
-  }
-}
+const onWasm = fx.onWasm;
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic data and a float64 reference convolution (NHWC, dilation 1).
@@ -218,7 +194,7 @@ for (const c of CASES) {
         assertClose(r.y, tf.conv2d(x, w, c.s, c.p).dataSync(), 'Conv2D forward vs cpu');
       });
     } finally {
-      await initBackend(autoBackend);
+      await initBackend();
     }
   });
 
@@ -302,7 +278,7 @@ for (const c of CHUNKED) {
         assertClose(dw as Float32Array, ref.dataSync(), `Conv2DBackpropFilter ${c.form} vs cpu`);
       });
     } finally {
-      await initBackend(autoBackend);
+      await initBackend();
     }
   });
 }
@@ -333,7 +309,7 @@ Conv('conv2dTranspose: forward and both gradients on wasm match the cpu backend'
     const names = ['forward', 'd/d input', 'd/d filter'];
     cpu.forEach((ref, i) => assertClose((wasm as Float32Array[])[i], ref, `conv2dTranspose ${names[i]}`));
   } finally {
-    await initBackend(autoBackend);
+    await initBackend();
   }
 });
 
