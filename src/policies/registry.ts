@@ -19,6 +19,7 @@ import { wmmse } from './wmmse.ts';
 import { imt, zf } from './zf.ts';
 import { jointPolicies } from './joint.ts';
 import { cfIsacPolicies } from './cf-isac.ts';
+import { jscPolicies } from './jsc.ts';
 
 /** A problem with a policy spec: the path inside the spec and what is wrong. */
 export interface PolicyProblem {
@@ -83,5 +84,5 @@ export class PolicyRegistry {
 
 /** A fresh registry with the solver policies (no learned models). */
 export function builtinPolicies(): PolicyRegistry {
-  return new PolicyRegistry([mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition, ...localizationPolicies, ...jointPolicies, ...cfIsacPolicies]);
+  return new PolicyRegistry([mrt, zf, imt, cbf, wmmse as PolicyDefinition, equalPower, random, timeSharing as PolicyDefinition, ...localizationPolicies, ...jointPolicies, ...cfIsacPolicies, ...jscPolicies]);
 }

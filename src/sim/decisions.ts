@@ -84,6 +84,8 @@ interface RoundState {
 export class Decisions {
   readonly inForce: InForce[];
   private readonly busyUntilUs: number[];
+  /** Per AP: the deadline fallback is in force and the slow result has not landed yet. */
+  private readonly awaitingSlow: Uint8Array;
   private cpuBusyUntilUs = 0;
   private readonly previous: Beamformers[];
   /** Latest power allocation each AP holds (hierarchical). */
@@ -110,6 +112,7 @@ export class Decisions {
       decisionMs: NaN,
     }));
     this.busyUntilUs = topo.apStreams.map(() => 0);
+    this.awaitingSlow = new Uint8Array(topo.numBs);
     this.previous = topo.apStreams.map(() => zeroBeamformers(topo));
     this.power = topo.apStreams.map(() => undefined);
     this.powerSlot = new Int32Array(topo.numBs).fill(-1);
@@ -159,6 +162,7 @@ export class Decisions {
 
   decide(slot: number): void {
     this.decideShadows(slot);
+    this.refreshFallbacks(slot);
     switch (this.policy.scope) {
       case 'distributed':
         return this.decideDistributed(slot, this.policy);
@@ -377,19 +381,38 @@ export class Decisions {
         fallback: this.fallback.name,
       });
       if (!view.known[m]) return;
-      const ctx = this.context(slot, this.d.rng.fallback);
-      const { value: W, ms } = this.timed(() => this.fallback.decide(m, view, ctx));
-      const beams = this.forceOf(m, W, this.fallback.name, slot, view.measuredSlot[m], ms);
-      beams.fallback = true;
-      this.apply(m, beams);
+      this.decideFallback(m, slot);
     });
+  }
+
+  /** The fallback's beams at AP m from its own view, in force until the slow result lands. */
+  private decideFallback(m: number, slot: number): void {
+    const view = this.d.apViews[m];
+    const ctx = this.context(slot, this.d.rng.fallback);
+    const { value: W, ms } = this.timed(() => this.fallback.decide(m, view, ctx));
+    const beams = this.forceOf(m, W, this.fallback.name, slot, view.measuredSlot[m], ms);
+    beams.fallback = true;
+    this.apply(m, beams, true);
+  }
+
+  /**
+   * While a slow result is awaited the fallback keeps acting on fresh local CSI: at every decision
+   * period an AP in fallback whose CSI is newer than its fallback beams decides again (a slow
+   * policy that takes seconds would otherwise leave the deadline's beams in force all along).
+   */
+  private refreshFallbacks(slot: number): void {
+    for (let m = 0; m < this.topo.numBs; m++) {
+      if (!this.awaitingSlow[m]) continue;
+      const view = this.d.apViews[m];
+      if (view.known[m] && this.inForce[m].csiSlot !== view.measuredSlot[m]) this.decideFallback(m, slot);
+    }
   }
 
   private forceOf(m: number, W: CArray, policy: string, decidedSlot: number, csiSlot: number, ms: number, topo = this.topo): InForce {
     return { W: padRows(topo, m, W), streams: topo.apStreams[m], policy, fallback: false, decidedSlot, csiSlot, decisionMs: ms };
   }
 
-  private apply(m: number, beams: InForce): void {
+  private apply(m: number, beams: InForce, deadlineFallback = false): void {
     const cur = this.inForce[m];
     // A late result never replaces a newer decision already in force.
     if (beams.decidedSlot < cur.decidedSlot && !cur.fallback) return;
@@ -403,6 +426,7 @@ export class Decisions {
       throw new Error(`policy ${beams.policy} returned ${beams.W.length / (2 * this.topo.numTxAnt)} beams for AP ${m}, which carries ${beams.streams.length} streams`);
     }
     this.inForce[m] = beams;
+    this.awaitingSlow[m] = deadlineFallback ? 1 : 0;
     this.d.emit({ kind: 'apply', tUs: this.d.scheduler.now(), slot: this.d.currentSlot(), bs: m, policy: beams.policy, decidedSlot: beams.decidedSlot, fallback: beams.fallback });
   }
 

@@ -42,4 +42,21 @@ test('centralised wmmse past its deadline: mrt acts from the deadline at every A
   assert.is(records[17].bs.decidedSlot[0], 10);
 });
 
+test('while a slow result is awaited the fallback keeps acting on fresh CSI (its beams follow every new report)', () => {
+  // WMMSE (decided at slot 5, when the CPU first holds CSI) takes 40 ms: mrt acts from the
+  // deadline (slot 6) until the result reaches the APs at slot 47; CSI is measured every 5 slots
+  // and reaches the APs 3 ms later.
+  const yaml = YAML.replace('decision: { latency: fixed, fixedMs: 4, deadlineMs: 1, fallback: mrt, periodSlots: 10 }', 'decision: { latency: fixed, fixedMs: 40, deadlineMs: 1, fallback: mrt, periodSlots: 1 }').replace('pilotPeriodSlots: 10', 'pilotPeriodSlots: 5').replace('durationSlots: 40', 'durationSlots: 60');
+  const { records } = record(yaml, 60);
+  const inFallback = records.filter((r) => r.slot >= 6 && r.slot < 47);
+  assert.ok(inFallback.every((r) => r.bs.fallback[0] === 1 && r.bs.policy[0] === 'mrt'));
+    // The CSI behind the fallback's beams is never older than a pilot period plus the feedback delay.
+  for (const r of inFallback) assert.ok(r.userCsiAge[0] <= 5 + 3, `slot ${r.slot}: CSI age ${r.userCsiAge[0]}`);
+  const decided = new Set(inFallback.map((r) => r.bs.decidedSlot[0]));
+  assert.equal([...decided], [6, 8, 13, 18, 23, 28, 33, 38, 43, 46], 'a fallback decision at the deadline and at every new CSI report');
+  const late = records.find((r) => r.bs.policy[0] === 'wmmse' && r.bs.fallback[0] === 0);
+  assert.is(late?.slot, 47, 'the slow WMMSE result lands and replaces the fallback');
+  assert.is(late?.bs.decidedSlot[0], 5);
+});
+
 test.run();
