@@ -28,13 +28,14 @@ import { paper004LossScene } from '../src/learning/gnn-loss.ts';
 import { paper004TrainStep } from '../src/learning/gnn-train.ts';
 import { EdgeGnnTrainer } from '../src/learning/layers/graph-train.ts';
 import { gnnTrainStep, HeteroEdgeGnn, saveEdgeGnn } from '../src/learning/layers/graph.ts';
-import { gnnPolicy, loadGnnBeamformer, loadGnnModel } from '../src/learning/gnn-family.ts';
+import { gnnPolicy, loadGnnBeamformer, loadGnnModel, readGnn } from '../src/learning/gnn-family.ts';
+import { gnnSplitPolicy } from '../src/learning/gnn-split.ts';
 import { initialGnnMetadata } from '../src/learning/gnn-train.ts';
 import { writeMetadata } from '../src/learning/model-store.ts';
 import { streamFor } from '../src/phy/random.ts';
 import { loadScenario } from '../src/scenario/validate.ts';
 import { readFileSync } from 'node:fs';
-import type { CsiView } from '../src/policies/types.ts';
+import { decideAllFrom, type CsiView } from '../src/policies/types.ts';
 import { paper004Loss } from '../src/learning/losses.ts';
 import { median, timeMs } from './util.ts';
 import type { BenchRow } from './index.ts';
@@ -132,7 +133,7 @@ function quantile(samples: number[], p: number): number {
  * the time), p50 and p99 over `n` decisions on random views: on the wasm backend (what the twin
  * uses when a backend is up) and in plain JavaScript (layers/graph-infer.ts, no backend).
  */
-export async function benchDecision(tf: Tf, numAps: number, n: number, engine: 'tfjs' | 'js'): Promise<BenchResult[]> {
+export async function benchDecision(tf: Tf, numAps: number, n: number, engine: 'tfjs' | 'js' | 'split'): Promise<BenchResult[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gnn-bench-'));
   try {
     const hidden = [64, 64, 64, 64];
@@ -146,7 +147,10 @@ export async function benchDecision(tf: Tf, numAps: number, n: number, engine: '
     const yaml = readFileSync('scenarios/paper004-m5.yaml', 'utf8').replace(/numAps: 5 /, `numAps: ${numAps} `);
     const topo = loadScenario(yaml, 'bench.yaml', twinPolicies()).topology;
     const loaded = engine === 'tfjs' ? loadGnnModel(tf, dir) : undefined;
-    const policy = gnnPolicy('gnn', loaded ?? loadGnnBeamformer(dir), topo);
+    const central = gnnPolicy('gnn', loaded ?? loadGnnBeamformer(dir), topo);
+    // the split variant (gnn-split.ts): every AP's part and the CPU's, one after the other, no fronthaul time
+    const split = engine === 'split' ? gnnSplitPolicy('gnn-split', meta, readGnn(dir).inference, topo) : undefined;
+    const policy = { decideAll: (v: CsiView, c: never) => (split ? decideAllFrom(split, v, c) : central.decideAll(v, c)) };
     const rng = streamFor(2, `gnn-decision-${numAps}`);
     const { numBs: M, numUsers: U, numTxAnt: N } = topo;
     const view = (): CsiView =>
@@ -164,6 +168,12 @@ export async function benchDecision(tf: Tf, numAps: number, n: number, engine: '
     }
     loaded?.dispose();
     const how = engine === 'tfjs' ? 'wasm, batch 1' : 'plain JavaScript, no backend';
+    if (split) {
+      return [
+        { name: `gnn-split decision, all ${M} APs + CPU in sequence, U=${U} N_t=${N} 4×64 (plain JavaScript), p50`, value: quantile(times, 0.5), unit: 'ms' },
+        { name: `gnn-split decision, M=${M}, p99`, value: quantile(times, 0.99), unit: 'ms' },
+      ];
+    }
     return [
       { name: `gnn policy decision at the CPU, M=${M} U=${U} N_t=${N} 4×64 (${how}), p50`, value: quantile(times, 0.5), unit: 'ms' },
       { name: `gnn policy decision, M=${M} (${how}), p99`, value: quantile(times, 0.99), unit: 'ms' },
@@ -182,7 +192,7 @@ export async function benchGraph(options: { quick?: boolean } = {}): Promise<Ben
     const rows: BenchResult[] = [];
     rows.push(...(await benchWidth(tf, 256, options.quick ? { warmup: 2, steps: 4, stock: 2 } : { warmup: 3, steps: 10, stock: 4 })));
     rows.push(...(await benchWidth(tf, 64, options.quick ? { warmup: 3, steps: 8, stock: 4 } : { warmup: 5, steps: 20, stock: 10 })));
-    for (const M of [5, 16]) for (const engine of ['tfjs', 'js'] as const) rows.push(...(await benchDecision(tf, M, options.quick ? 50 : 200, engine)));
+    for (const M of [5, 16]) for (const engine of ['tfjs', 'js', 'split'] as const) rows.push(...(await benchDecision(tf, M, options.quick ? 50 : 200, engine)));
     return rows;
   } finally {
     if (!wasFast) unregisterFastGradients(tf);

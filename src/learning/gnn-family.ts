@@ -115,7 +115,7 @@ export interface GnnModel extends GnnBeamformer {
 }
 
 /** Reads a GNN model directory strictly: its metadata, the tf.io artifacts and the JavaScript inference (which checks the files without tfjs). */
-function readGnn(dir: string): { meta: GnnMetadata; artifacts: ReturnType<typeof readEdgeGnnArtifacts>; inference: GnnInference } {
+export function readGnn(dir: string): { meta: GnnMetadata; artifacts: ReturnType<typeof readEdgeGnnArtifacts>; inference: GnnInference } {
   const g = asGnn(readMetadata(dir), dir);
   if (typeof g === 'string') throw new GnnModelError(g);
   const file = path.join(dir, 'model.json');

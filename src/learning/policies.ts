@@ -24,6 +24,7 @@ import type { CsiView, DistributedPolicy, RequirementProblem } from '../policies
 import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
 import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
 import { gnnFamily } from './gnn-family.ts';
+import { gnnSplitDefinition } from './gnn-split.ts';
 import { MLP_LAYER_CLASSES, MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 
@@ -156,6 +157,8 @@ export function builtinFamilies(): FamilyRegistry {
  */
 export function twinPolicies(opts: { inferenceTf?: Tf } = {}): PolicyRegistry {
   const registry = builtinPolicies();
-  for (const f of builtinFamilies().list()) registry.register(familyPolicy(f, { resolveModelDir, inferenceTf: () => opts.inferenceTf }));
+  const hooks = { resolveModelDir, inferenceTf: () => opts.inferenceTf };
+  for (const f of builtinFamilies().list()) registry.register(familyPolicy(f, hooks));
+  registry.register(gnnSplitDefinition(hooks));
   return registry;
 }

@@ -9,13 +9,14 @@
 import type { io } from '@tensorflow/tfjs';
 import { configFromTopology, GraphModelError, layerConfigs, type EdgeGnnLayerConfig, type HeteroEdgeGnn } from './graph.ts';
 
-interface LayerArrays {
-  c: EdgeGnnLayerConfig;
-  w: Map<string, Float32Array>;
+/** One layer's configuration and weights (float32, by name without the `l<i>/` prefix). */
+export interface LayerArrays {
+  readonly c: EdgeGnnLayerConfig;
+  readonly w: ReadonlyMap<string, Float32Array>;
 }
 
 /** out[j] = b[j] + Σ_i x[i] W[i, j] for a row x (W row-major [n, cols]). */
-function affine(out: Float64Array, x: ArrayLike<number>, n: number, W: Float32Array, cols: number, b?: Float32Array): void {
+export function affine(out: Float64Array, x: ArrayLike<number>, n: number, W: Float32Array, cols: number, b?: Float32Array): void {
   if (b) for (let j = 0; j < cols; j++) out[j] = b[j];
   else out.fill(0, 0, cols);
   for (let i = 0; i < n; i++) {
@@ -28,7 +29,8 @@ function affine(out: Float64Array, x: ArrayLike<number>, n: number, W: Float32Ar
 
 export class GnnInference {
   private constructor(
-    private readonly layers: LayerArrays[],
+    /** The layers' weights (read-only use: the split variant, gnn-split.ts, runs them vertex by vertex). */
+    readonly layers: readonly LayerArrays[],
     readonly numTxAntennas: number,
     readonly epsilon: number,
   ) {}
