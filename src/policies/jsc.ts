@@ -46,6 +46,20 @@ function fits(topo: Topology, W: Beamformers | undefined): W is Beamformers {
   return W?.length === topo.numBs && W.every((w, m) => w.length === 2 * topo.apStreams[m].length * topo.numTxAnt);
 }
 
+/**
+ * The SDP meets each budget to its tolerance (seen: 1 + 1.05e-9 of P_l): an AP above its budget
+ * is scaled onto it (a change of that order in every SINR).
+ */
+function withinBudgets(topo: Topology, W: Beamformers): Beamformers {
+  return W.map((w, m) => {
+    let p = 0;
+    for (let i = 0; i < w.length; i++) p += w[i] * w[i];
+    if (!(p > topo.powerW[m])) return w;
+    const s = Math.sqrt(topo.powerW[m] / p);
+    return w.map((v) => v * s);
+  });
+}
+
 const bisectionOf = (p: Params): BisectionOptions => ({ rho: p.rho, sensing: p.sensing, low: p.low, high: p.high, tol: p.tol });
 
 function definition(name: string, summary: string, solve: (p: Params) => (pr: Parameters<typeof jscBenchmark>[0]) => Beamformers | null): PolicyDefinition<typeof params> {
@@ -61,7 +75,7 @@ function definition(name: string, summary: string, solve: (p: Params) => (pr: Pa
         scope: 'centralised',
         decideAll(view, { topo, previous }) {
           const W = run({ topo, H: view.H, sens: view.sens });
-          if (W) return W;
+          if (W) return withinBudgets(topo, W);
           return fits(topo, previous) ? previous.map((w) => w.slice()) : zeroBeamformers(topo);
         },
       };

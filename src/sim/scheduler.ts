@@ -132,7 +132,7 @@ export class VirtualScheduler implements SchedulerLike {
    * Executes every action due at or before `untilUs` in (time, priority, insertion) order, then
    * leaves the clock at `untilUs`. Returns the number of actions run.
    */
-  runUntil(untilUs: number): number {
+  runUntil(untilUs: number, halted?: () => boolean): number {
     let n = 0;
     while (this.heap.length && this.heap[0].time <= untilUs) {
       const e = this.pop();
@@ -140,6 +140,11 @@ export class VirtualScheduler implements SchedulerLike {
       this.time = e.time;
       e.run();
       n++;
+      // An action that failed where RxJS would only report it later (inside a subscriber) halts the run here.
+      if (halted?.()) {
+        this.executed += n;
+        return n;
+      }
     }
     this.time = Math.max(this.time, untilUs);
     this.executed += n;

@@ -73,6 +73,8 @@ export class Twin {
   private readonly decisions: Decisions;
   private readonly evaluator: Evaluator;
   private slotsDone = 0;
+  /** An error raised in a fronthaul delivery (see the constructor); runSlots throws it. */
+  private failure: { error: unknown } | undefined;
   private currentSlot = -1;
   /** TOA localisation (paper 003), when the scenario has a `localization:` section. */
   private readonly loc?: Localization;
@@ -157,12 +159,18 @@ export class Twin {
       rng: { policy: streamFor(seed, `policy:${s.policy.name}`), fallback: streamFor(seed, `fallback:${s.timing.decision.fallback}`) },
     });
     this.evaluator = new Evaluator(topo, shadows.length, s.sensing.beampattern);
+    // Deliveries run inside an RxJS subscriber, which would only report an error later, from a
+    // timer, and crash the process: it is kept and thrown by runSlots, which stops at once.
     this.fronthaul.delivered$.subscribe(({ msg, sentUs, bits }) => {
-      if (msg.kind !== 'echo-share') {
-        this.emit({ kind: 'backhaul', tUs: this.scheduler.now(), slot: this.currentSlot, from: msg.from, to: msg.to, payload: msg.kind, sentUs, bits });
+      try {
+        if (msg.kind !== 'echo-share') {
+          this.emit({ kind: 'backhaul', tUs: this.scheduler.now(), slot: this.currentSlot, from: msg.from, to: msg.to, payload: msg.kind, sentUs, bits });
+        }
+        if (msg.kind === 'csi' || msg.kind === 'echo-share') this.csi.receive(msg);
+        else this.decisions.receive(msg);
+      } catch (e) {
+        this.failure ??= { error: e };
       }
-      if (msg.kind === 'csi' || msg.kind === 'echo-share') this.csi.receive(msg);
-      else this.decisions.receive(msg);
     });
     if (topo.localization && s.localization) {
       this.loc = new Localization(topo, s, streamFor(seed, 'localization-targets'), streamFor(seed, 'localization-zeta'), streamFor(seed, 'localization-estimate'));
@@ -189,7 +197,8 @@ export class Twin {
   runSlots(n: number): number {
     const before = this.slotsDone;
     const target = Math.min(this.durationSlots, this.slotsDone + n);
-    if (target > before) this.scheduler.runUntil(target * this.slotUs - 1);
+    if (target > before) this.scheduler.runUntil(target * this.slotUs - 1, () => this.failure !== undefined);
+    if (this.failure) throw this.failure.error;
     return this.slotsDone - before;
   }
 

@@ -141,4 +141,24 @@ test('a NaN is reported where it arises: the run fails with the message, nothing
   assert.equal(bad?.n, 0);
 });
 
+test('an error where the beams arrive over the fronthaul fails the run with its message (no crash from inside RxJS)', async () => {
+  const policies = builtinPolicies().register({
+    name: 'over-budget',
+    summary: 'test policy: a central unit that sends twice the budget',
+    params: z.strictObject({}),
+    create: () => ({
+      name: 'over-budget',
+      scope: 'centralised',
+      decideAll: (_v, { topo }) => topo.apStreams.map((rows, m) => new Float64Array(2 * rows.length * topo.numTxAnt).fill(Math.sqrt((2 * topo.powerW[m]) / (2 * rows.length * topo.numTxAnt)))),
+    }),
+  });
+  const file = path.join(dir, 'over.sqlite');
+  const loaded = scenario(YAML.replace('shadows: [zf]', 'policy: over-budget'), 'inline.yaml', policies);
+  const s = await runScenario(loaded, { dbPath: file, packageVersion: 'test', measureCompute: false });
+  assert.equal(s.status, 'failed');
+  assert.match(s.error ?? '', /policy over-budget exceeded the power budget of BS 0/);
+  const [run] = await rows(file, 'SELECT status, error FROM runs');
+  assert.equal(run.status, 'failed');
+});
+
 test.run();
