@@ -23,6 +23,8 @@ import { familyOf } from '../learning/families.ts';
 import { readMetadata, removeDir, type ModelMetadata } from '../learning/model-store.ts';
 import { builtinFamilies, twinPolicies } from '../learning/policies.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
+import { DEFAULT_SCHEDULE } from '../learning/schedule.ts';
+import { cellEdgeSnrDb } from '../learning/snr-axis.ts';
 import { checkOutputDir, intOption, readScenario, UsageError } from './args.ts';
 import { addGnnFigureOptions, commandGnnFigures, type GnnFiguresCliOptions } from './gnn-figures-command.ts';
 import { addPrimalDualFigureOptions, commandPrimalDualFigures, type PrimalDualFiguresCliOptions } from '../app/primal-dual-figures.ts';
@@ -39,10 +41,43 @@ function betaOpt(v: string): number {
   return n;
 }
 
+function snrRangeOpt(v: string): [number, number] {
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 2 || parts.some((x) => v.trim() === '' || !Number.isFinite(x)) || parts[1] < parts[0]) {
+    throw new InvalidArgumentError(`expected "lo,hi" in dB with lo ≤ hi (cell-edge SNR), got "${v}"`);
+  }
+  return [parts[0], parts[1]];
+}
+
+function fractionOpt(what: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n >= 0 && n < max)) throw new InvalidArgumentError(`expected ${what} in [0, ${max}), got "${v}"`);
+    return n;
+  };
+}
+
 function lrOpt(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a step size in (0, 1), got "${v}"`);
   return n;
+}
+
+interface VflFiguresCliOptions {
+  paper?: boolean;
+  vflSnrs?: number[];
+  wmmseSamples?: number;
+  wmmseIterations?: number;
+  nt20Scenario?: string;
+  models: string;
+  scenario?: string;
+  backend?: string;
+}
+
+function numberList(v: string): number[] {
+  const xs = v.split(',').map((x) => Number(x.trim()));
+  if (v.trim() === '' || xs.some((x) => !Number.isFinite(x) || x < -50 || x > 60)) throw new InvalidArgumentError(`expected comma-separated SNRs in dB (−50 … 60), got "${v}"`);
+  return [...new Set(xs)].sort((a, b) => a - b);
 }
 
 /** Initialises tfjs (preferred or best available), with the fast gradients; prints the backend. */
@@ -125,6 +160,12 @@ interface TrainCliOptions {
   beta?: number;
   lr?: number;
   validationSamples?: number;
+  /** vfl/percell: input features, per-sample SNR spread, lr schedule and smoothed early stopping. */
+  features?: 'rms' | 'log-gain';
+  snrRange?: [number, number];
+  lrSchedule?: 'constant' | 'cosine' | 'plateau';
+  minDelta?: number;
+  smoothing?: number;
   /** Options left at their defaults (the gnn family has the paper's own). */
   defaults?: Set<string>;
 }
@@ -171,7 +212,11 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
     `datasets: ${o.trainSamples} train ${train.cached ? '(cached)' : '(drawn)'} · ${o.testSamples} test ${test.cached ? '(cached)' : '(drawn)'} · scenario hash ${hash} · ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   // percell's models are independent: one worker thread per core (at most one per BS) unless --workers says otherwise
-  const workers = family === 'percell' && backend !== 'tensorflow' ? Math.min(o.workers ?? availableParallelism(), loaded.topology.numBs) : 1;
+  const legacyFeatures = (o.features ?? 'rms') === 'rms' && !o.snrRange;
+  const workers = family === 'percell' && backend !== 'tensorflow' && legacyFeatures ? Math.min(o.workers ?? availableParallelism(), loaded.topology.numBs) : 1;
+  const baseSnrDb = cellEdgeSnrDb(s, loaded.topology);
+  if (o.snrRange) console.log(`SNR spread: cell-edge SNR uniform in [${o.snrRange[0]}, ${o.snrRange[1]}] dB per sample (scenario's own: ${baseSnrDb.toFixed(1)} dB) · features ${o.features ?? 'rms'}`);
+  if (family === 'percell' && !legacyFeatures && (o.workers ?? 1) > 1) console.log('note: --workers needs the rms features without --snr-range; training in process');
   console.log(
     `training ${family} ρ=${o.rho} on ${s.name}: ${loaded.topology.numBs} BS parties · batch ${o.batch} · up to ${o.epochs} epochs${workers > 1 ? ` · ${workers} worker threads` : ''} → ${out}`,
   );
@@ -195,6 +240,21 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
       resume: !o.fresh,
       patience: o.patience,
       hiddenDims: o.hidden,
+      ...(o.lr !== undefined ? { learningRate: o.lr } : {}),
+      ...(o.features ? { features: o.features } : {}),
+      ...(o.snrRange ? { snrRangeDb: o.snrRange, baseSnrDb } : {}),
+      ...(o.lrSchedule || o.minDelta !== undefined || o.smoothing !== undefined
+        ? {
+            schedule: {
+              lrSchedule: o.lrSchedule ?? DEFAULT_SCHEDULE.lrSchedule,
+              plateauFactor: DEFAULT_SCHEDULE.plateauFactor,
+              plateauPatience: DEFAULT_SCHEDULE.plateauPatience,
+              minLrRatio: DEFAULT_SCHEDULE.minLrRatio,
+              minDelta: o.minDelta ?? DEFAULT_SCHEDULE.minDelta,
+              smoothing: o.smoothing ?? DEFAULT_SCHEDULE.smoothing,
+            },
+          }
+        : {}),
       backend,
       scenario: s.name,
       scenarioHash: hash,
@@ -206,7 +266,7 @@ async function commandTrain(file: string, o: TrainCliOptions): Promise<number> {
       onEpoch: (c) => {
         lastEpoch = c.epoch;
         prog.epoch(
-          `  epoch ${c.epoch}: train loss ${c.trainLoss.toFixed(4)} · val loss ${c.valLoss.toFixed(4)} · val R_c ${c.valRc.toFixed(3)} · R_s ${c.valRs.toFixed(3)} · ${Math.round(c.samplesPerS)} samples/s · ${c.wallS.toFixed(0)} s`,
+          `  epoch ${c.epoch}: train loss ${c.trainLoss.toFixed(4)} · val loss ${c.valLoss.toFixed(4)}${c.smoothedValLoss !== undefined ? ` (smoothed ${c.smoothedValLoss.toFixed(4)})` : ''} · val R_c ${c.valRc.toFixed(3)} · R_s ${c.valRs.toFixed(3)}${c.lr !== undefined ? ` · lr ${c.lr.toExponential(2)}` : ''} · ${Math.round(c.samplesPerS)} samples/s · ${c.wallS.toFixed(0)} s`,
         );
       },
     });
@@ -373,7 +433,12 @@ export function registerTrainCommands(program: Command, result: { code: number }
     .option('--force', 'replace a finished model in --out')
     .option('--workers <n>', 'percell: train the BS models in n worker threads, same models bit for bit (default: one per core, at most one per BS; vfl trains in process)', intOption(1))
     .option('--beta <β_s>', 'gnn: sensing weight β_s of J = Σ R_u + β_s log2(1 + SNR) (paper 004 eq. 8a)', betaOpt, 0)
-    .option('--lr <η>', 'gnn: initial Adam step of the cosine schedule (default 4e-4, the paper’s)', lrOpt)
+    .option('--lr <η>', 'initial Adam step (vfl/percell default 1e-4, Table I; gnn 4e-4 with its cosine schedule)', lrOpt)
+    .addOption(new Option('--features <mode>', 'vfl/percell input features: rms (1/RMS-scaled re/im, the older models) or log-gain (per link 10·log10‖h‖² + phase-normalised direction: carries the SNR)').choices(['rms', 'log-gain']))
+    .option('--snr-range <lo,hi>', 'vfl/percell: train across cell-edge SNRs, each sample scaled to an SNR uniform in [lo, hi] dB (e.g. 0,30)', snrRangeOpt)
+    .addOption(new Option('--lr-schedule <s>', 'vfl/percell: learning-rate schedule (default without this and --min-delta/--smoothing: constant lr, raw-loss early stopping; with either: plateau ×0.5 after 3 flat epochs)').choices(['constant', 'cosine', 'plateau']))
+    .option('--min-delta <x>', 'vfl/percell: early stopping counts an epoch as an improvement when the smoothed validation loss drops by more than x·|best| (default 1e-3 with a schedule)', fractionOpt('a relative change', 1))
+    .option('--smoothing <a>', 'vfl/percell: EMA factor of the smoothed validation loss, s ← a·s + (1−a)·val (default 0.5 with a schedule)', fractionOpt('an EMA factor', 1))
     .option('--validation-samples <n>', 'gnn: held-out validation samples, drawn from their own seed (default 2000)', intOption(1))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']))
     .action(async (file: string, o: TrainCliOptions, cmd: Command) => {
@@ -400,14 +465,19 @@ export function registerTrainCommands(program: Command, result: { code: number }
     });
   const figures = program
     .command('figures')
-    .description('reproduce paper figures as tables and SVG: vfl (paper 000: R_c, R_s vs SNR; Pareto), gnn (paper 004: Figs. 3–4, docs/gnn.md), primal-dual (paper 002: Figs. 4–5, docs/primal-dual.md)')
+    .description('reproduce paper figures as tables and SVG: vfl (paper 000: R_c, R_s vs SNR; Pareto), gnn (paper 004: Figs. 3–4, docs/gnn.md), primal-dual (paper 002: Figs. 4–11, docs/primal-dual.md; --figs)')
     .argument('<which>', 'vfl, gnn or primal-dual')
     .option('--out <dir>', 'output directory (created; the committed figures live in docs/figures)', 'twin-runs/figures')
     .option('--scenario <file>', 'scenario the models were trained on (default: scenarios/default.yaml for vfl, scenarios/paper004-m5.yaml for gnn)')
     .option('--models <dir>', 'model directory', 'models')
     .option('--test-samples <n>', 'test samples', intOption(1), 2000)
+    .option('--paper', 'vfl: paper 000 at its own setting (scenarios/paper000.yaml, J = 2): Figs. 3–4 over SNR 0–30 dB with INR per point, Fig. 5 at 30 dB, claims table')
+    .option('--vfl-snrs <list>', 'vfl --paper: cell-edge SNRs in dB (default 0,10,20,30; Fig. 5 at the highest)', numberList)
+    .option('--wmmse-samples <n>', 'vfl: WMMSE (multi-start) on the first n test samples (default: all)', intOption(1))
+    .option('--wmmse-iterations <n>', 'vfl --paper: WMMSE iterations per start (default 500)', intOption(1))
+    .option('--nt20-scenario <file>', 'vfl --paper: the N_T = 20 scenario of Fig. 5 (default scenarios/paper000-nt20.yaml)')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['tensorflow', 'wasm', 'cpu']));
-  addPrimalDualFigureOptions(addGnnFigureOptions(figures)).action(async (which: string, o: GnnFiguresCliOptions & PrimalDualFiguresCliOptions) => {
+  addPrimalDualFigureOptions(addGnnFigureOptions(figures)).action(async (which: string, o: GnnFiguresCliOptions & PrimalDualFiguresCliOptions & VflFiguresCliOptions) => {
     if (which === 'gnn') {
       result.code = await commandGnnFigures(o, startBackend);
       return;
@@ -419,9 +489,26 @@ export function registerTrainCommands(program: Command, result: { code: number }
     }
     if (which !== 'vfl') throw new UsageError(`figures ${which}: unknown figure set (known: vfl, gnn, primal-dual; paper 003's are \`isac-twin localization figures\`)`);
     checkOutputDir('--out', o.out, { create: true });
+    if (o.paper) {
+      const { writePaperFigures } = await import('../learning/figures-paper.ts');
+      const { tf } = await startBackend(o.backend);
+      const nt20 = o.nt20Scenario ?? 'scenarios/paper000-nt20.yaml';
+      result.code = await writePaperFigures(tf, {
+        out: o.out,
+        models: o.models,
+        testSamples: o.testSamples,
+        scenarioFile: o.scenario ?? 'scenarios/paper000.yaml',
+        ...(existsSync(nt20) ? { nt20ScenarioFile: nt20 } : {}),
+        ...(o.vflSnrs ? { snrsDb: o.vflSnrs } : {}),
+        ...(o.wmmseSamples ? { wmmseSamples: o.wmmseSamples } : {}),
+        ...(o.wmmseIterations ? { wmmseIterations: o.wmmseIterations } : {}),
+        readScenario,
+      });
+      return;
+    }
     const { writeVflFigures } = await import('../learning/figures.ts');
     const { tf } = await startBackend(o.backend);
-    result.code = await writeVflFigures(tf, { ...o, scenarioFile: o.scenario ?? 'scenarios/default.yaml', readScenario: readScenario });
+    result.code = await writeVflFigures(tf, { ...o, ...(o.wmmseSamples ? { wmmseSamples: o.wmmseSamples } : {}), scenarioFile: o.scenario ?? 'scenarios/default.yaml', readScenario: readScenario });
   });
 }
 
@@ -457,7 +544,7 @@ function listModels(dirs: string[]): number {
       `${m.trainSamples} samples · seed ${m.seed}`,
       `${m.epochsDone} ep (best ${m.bestEpoch})${m.finished ? '' : ' unfinished'}`,
       best ? `val R_c ${best.valRc.toFixed(2)} R_s ${best.valRs.toFixed(2)}` : '',
-      `${(m.trainingTimeS / 60).toFixed(0)} min ${m.backend}`,
+      `${(m.trainingTimeS / 60).toFixed(0)} min ${m.backend}${m.features ? ` · ${m.features.mode} features` : ''}${m.snrRangeDb ? ` · SNR ${m.snrRangeDb[0]}–${m.snrRangeDb[1]} dB` : ''}${m.stoppedBy ? ` · ${m.stoppedBy}` : ''}`,
     ];
   });
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i].length))) ?? [];

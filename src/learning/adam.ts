@@ -40,7 +40,8 @@ export interface AdamConfig {
 }
 
 export class FusedAdam {
-  readonly learningRate: number;
+  /** Step size of the next steps (a schedule may change it between epochs). */
+  learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;

@@ -9,7 +9,9 @@
  * the paper's static snapshot evaluation; the twin adds ageing and delays).
  * The learned models were trained at the scenario's own P_T; at other SNRs they get the same
  * (training-scale) inputs and their output is scaled to the new P_T — a model used off its
- * training SNR, not the paper's retraining per SNR (see docs/vfl.md).
+ * training SNR, not the paper's retraining per SNR (see docs/vfl.md). WMMSE is the multi-start of
+ * solvers/wmmse-multistart.ts (MRT, nulling, previous SNR point) on every test sample. The paper's
+ * own setting (J = 2, SNR 0–30 dB, models trained across SNR) is figures-paper.ts (`--paper`).
  *
  * Pareto (Fig. 5): the VFL models trained at different ρ, at the training SNR, against
  * time-sharing between the two extreme VFL points (ρ = 0.99 and ρ = 0.01): the R_c gain over
@@ -22,12 +24,14 @@ import { specToSvg } from '../analysis/plot.ts';
 import { emptySensingChannels, emptySlotMetrics, evaluateInto, type SensingChannels } from '../metrics/isac.ts';
 import { pathGain } from '../phy/channel.ts';
 
-import type { Topology } from '../phy/network.ts';
+import type { Beamformers, Topology } from '../phy/network.ts';
+import { wmmseMultiStart } from '../solvers/wmmse-multistart.ts';
 import { streamFor } from '../phy/random.ts';
 import { builtinPolicies } from '../policies/registry.ts';
 import { decideAllFrom, noApEchoes, type CsiView } from '../policies/types.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
-import { drawDataset, inputDim, localFeaturesInto, sizes, type IsacDataset } from './dataset.ts';
+import { drawDataset, inputDim, sizes, type IsacDataset } from './dataset.ts';
+import { featureSpecOf, featuresInto } from './features.ts';
 import { MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 
@@ -38,13 +42,13 @@ export interface FiguresOptions {
   scenarioFile: string;
   models: string;
   testSamples: number;
-  /** Samples for WMMSE (slow); default min(testSamples, 400). */
+  /** Samples for WMMSE (multi-start, slow); default all test samples. */
   wmmseSamples?: number;
   readScenario: (file: string) => LoadedScenario;
   log?: (line: string) => void;
 }
 
-interface Sample {
+export interface Sample {
   H: Float64Array;
   sens: SensingChannels;
   theta: Float64Array;
@@ -68,6 +72,7 @@ function runModel(tf: Tf, dir: string, ds: IsacDataset): LearnedModel {
   const d = ds.dims;
   const z = sizes(d);
   const inDim = inputDim(d, local);
+  const spec = featureSpecOf(meta);
   const runners = Array.from({ length: d.numBs }, (_, m) => {
     const { layers, leakyAlpha } = readDenseLayers(bsDir(dir, m));
     return new MlpRunner(layers, leakyAlpha, tf);
@@ -75,7 +80,7 @@ function runModel(tf: Tf, dir: string, ds: IsacDataset): LearnedModel {
   const outputs: Float32Array[][] = Array.from({ length: ds.numSamples }, () => []);
   runners.forEach((r, m) => {
     const x = new Float32Array(ds.numSamples * inDim);
-    for (let n = 0; n < ds.numSamples; n++) localFeaturesInto(x, n * inDim, d, m, ds.H, n * z.h, ds.G, n * z.g, local, meta.featureScale);
+    for (let n = 0; n < ds.numSamples; n++) featuresInto(x, n * inDim, d, m, ds.H, n * z.h, ds.G, n * z.g, local, spec);
     const y = r.runBatch(x, ds.numSamples);
     for (let n = 0; n < ds.numSamples; n++) outputs[n][m] = y.subarray(n * r.outDim, (n + 1) * r.outDim);
   });
@@ -86,7 +91,7 @@ function scaledTopo(topo: Topology, powerW: number): Topology {
   return { ...topo, powerW: new Float64Array(topo.numBs).fill(powerW) };
 }
 
-function viewOf(topo: Topology, s: Sample): CsiView {
+export function viewOf(topo: Topology, s: Sample): CsiView {
   return {
     owner: -1,
     H: s.H,
@@ -102,7 +107,7 @@ function viewOf(topo: Topology, s: Sample): CsiView {
 }
 
 /** Mean (R_c, R_s) of a method over samples [0, n). */
-function evaluate(topo: Topology, samples: Sample[], n: number, beams: (i: number, s: Sample) => Float64Array[]): { rc: number; rs: number } {
+export function evaluate(topo: Topology, samples: Sample[], n: number, beams: (i: number, s: Sample) => Float64Array[]): { rc: number; rs: number } {
   const out = emptySlotMetrics(topo);
   let rc = 0;
   let rs = 0;
@@ -123,10 +128,22 @@ function learnedBeams(topo: Topology, model: LearnedModel, i: number): Float64Ar
   });
 }
 
-function policyBeams(topo: Topology, name: string) {
+export function policyBeams(topo: Topology, name: string) {
   const policy = builtinPolicies().resolve({ name, params: {} }, topo);
   const rng = streamFor(1, `figures:${name}`);
   return (_i: number, s: Sample) => decideAllFrom(policy, viewOf(topo, s), { topo, rho: 0.99, slot: 0, rng });
+}
+
+/** The test split (seed: the scenario's) as a normalised dataset and as the true physical channels of every sample. */
+export function drawTestSamples(s: LoadedScenario['scenario'], topo: Topology, n: number): { ds: IsacDataset; samples: Sample[] } {
+  const samples: Sample[] = [];
+  const ds = drawDataset(s, topo, n, s.seed, 'test', (_n, st, sens) => {
+    const copy = emptySensingChannels(topo);
+    copy.g.set(sens.g);
+    copy.intra.set(sens.intra);
+    samples.push({ H: st.H.slice(), sens: copy, theta: st.targetThetaRad.slice(), alpha: st.targetAlpha.slice(), G: st.G.slice() });
+  });
+  return { ds, samples };
 }
 
 export interface FigureRow {
@@ -144,18 +161,13 @@ export async function writeVflFigures(tf: Tf, o: FiguresOptions): Promise<number
   const loaded = o.readScenario(o.scenarioFile);
   const s = loaded.scenario;
   const topo = loaded.topology;
-  const samples: Sample[] = [];
-  const ds = drawDataset(s, topo, o.testSamples, s.seed, 'test', (_n, st, sens) => {
-    const copy = emptySensingChannels(topo);
-    copy.g.set(sens.g);
-    copy.intra.set(sens.intra);
-    samples.push({ H: st.H.slice(), sens: copy, theta: st.targetThetaRad.slice(), alpha: st.targetAlpha.slice(), G: st.G.slice() });
-  });
+  const { ds, samples } = drawTestSamples(s, topo, o.testSamples);
   const edgeGain = pathGain(topo.cellRadiusM, topo.lambdaM, s.channel.commPathLossExp, s.channel.refDistanceM);
   const p0 = topo.powerW[0];
   const snr0 = db((p0 * edgeGain) / topo.noiseCommW);
   const snrs = [-30, -20, -10, 0, 10, 20];
-  const nW = Math.min(o.testSamples, o.wmmseSamples ?? 400);
+  const nW = Math.min(o.testSamples, o.wmmseSamples ?? o.testSamples);
+  let previousW: Beamformers[] | undefined;
   const name = (method: string, rho: number) => path.join(o.models, `${s.name}-${method}-rho${rho}`);
   const models = new Map<string, LearnedModel>();
   const tryModel = (method: string, rho: number) => {
@@ -178,11 +190,14 @@ export async function writeVflFigures(tf: Tf, o: FiguresOptions): Promise<number
       const m01 = tryModel(method, 0.01);
       if (m01) add('rs-vs-snr', method, evaluate(t, samples, samples.length, (i) => learnedBeams(t, m01, i)), samples.length, 0.01);
     }
-    add('rc-vs-snr', 'wmmse', evaluate(t, samples, nW, policyBeams(t, 'wmmse')), nW);
+    // WMMSE: best of the MRT, nulling and previous-SNR starts (solvers/wmmse-multistart.ts)
+    const wm = samples.slice(0, nW).map((smp, i) => wmmseMultiStart(t, smp.H, { maxIterations: 500, tolerance: 1e-6, previous: previousW?.[i] }));
+    previousW = wm.map((r) => r.W);
+    add('rc-vs-snr', 'wmmse', evaluate(t, samples, nW, (i) => wm[i].W), nW);
     add('rc-vs-snr', 'mrt', evaluate(t, samples, samples.length, policyBeams(t, 'mrt')), samples.length);
     if (topo.numUsers <= topo.numTxAnt) add('rc-vs-snr', 'imt', evaluate(t, samples, samples.length, policyBeams(t, 'imt')), samples.length);
     add('rs-vs-snr', 'cbf', evaluate(t, samples, samples.length, policyBeams(t, 'cbf')), samples.length);
-    log(`  SNR ${snr} dB done`);
+    log(`  SNR ${snr} dB done (WMMSE mean spread across starts ${(wm.reduce((a, r) => a + r.spread, 0) / nW).toFixed(3)} bit/s/Hz)`);
   }
   // Pareto at the training SNR
   const rhos = [0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99];

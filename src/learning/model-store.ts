@@ -26,6 +26,7 @@ export interface OptimizerState {
   setWeights(weights: NamedTensor[]): Promise<void>;
 }
 import type { IsacDims } from './dataset.ts';
+import type { FeatureSpec } from './features.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -37,6 +38,26 @@ export interface CurvePoint {
   valRs: number;
   samplesPerS: number;
   wallS: number;
+  /** Learning rate used in this epoch (models trained with a schedule). */
+  lr?: number;
+  /** Smoothed validation loss the early stopping watches (models trained with a schedule). */
+  smoothedValLoss?: number;
+}
+
+/** The learning-rate schedule and early-stopping rule a model was trained with (train.ts). */
+export interface TrainingSchedule {
+  lrSchedule: 'constant' | 'cosine' | 'plateau';
+  /** plateau: lr × factor after `plateauPatience` epochs without improvement of the smoothed loss. */
+  plateauFactor?: number;
+  plateauPatience?: number;
+  /** cosine: lr decays from learningRate to learningRate·minLrRatio over the max epochs. */
+  minLrRatio?: number;
+  /** early stopping: patience epochs without an improvement of more than minDelta·|best| of the smoothed loss. */
+  patience: number;
+  minDelta: number;
+  /** EMA factor of the smoothed validation loss: s ← a·s + (1 − a)·val. */
+  smoothing: number;
+  maxEpochs: number;
 }
 
 export interface ModelMetadata {
@@ -75,6 +96,15 @@ export interface ModelMetadata {
   datasetHash?: string;
   codeVersion?: string;
   bytesPerBsPerSample: { upload: number; download: number; paperComplexUnits: number };
+  /** Input feature mode (features.ts); absent: 'rms' with `featureScale` (every older model). */
+  features?: FeatureSpec;
+  /** Cell-edge SNR range (dB) of the per-sample SNR spread it was trained with (snr-axis.ts); absent: the scenario's P_T only. */
+  snrRangeDb?: [number, number];
+  /** The scenario's own cell-edge SNR (dB), the base of the spread. */
+  baseSnrDb?: number;
+  schedule?: TrainingSchedule;
+  /** Why training ended (finished models trained with a schedule). */
+  stoppedBy?: 'max-epochs' | 'early-stopping';
 }
 
 export class ModelStoreError extends Error {

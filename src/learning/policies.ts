@@ -5,7 +5,8 @@
  * BS m's input is built from its view exactly as the training features (dataset.ts):
  *   H̃_m = view.H[m, all users] · √(P_m/σ_c²)                (its last pilot report)
  *   G̃_m = view.sens.g[t, m] · √(P_m/(N_R σ_s²)) for every target t (percell: own cell only)
- * then scaled by the model's `featureScale`. The other cells' target angles in view.sens come from
+ * then turned into the model's input features by features.ts `featuresInto` (the function training
+ * uses; mode from the metadata: rms with `featureScale`, or log-gain + direction). The other cells' target angles in view.sens come from
  * echo estimates the neighbouring BSs share over the backhaul (the policies set
  * `needsSharedEchoes`; see Twin). Targets with no estimate yet contribute zeros. The output is
  * normalised to P_m (eq. 11).
@@ -21,7 +22,8 @@ import type { CArray } from '../phy/complex.ts';
 import type { Topology } from '../phy/network.ts';
 import { builtinPolicies, type PolicyRegistry } from '../policies/registry.ts';
 import type { CsiView, DistributedPolicy, RequirementProblem } from '../policies/types.ts';
-import { dimsOf, inputDim, localFeaturesInto, sizes, type IsacDims } from './dataset.ts';
+import { dimsOf, inputDim, sizes, type IsacDims } from './dataset.ts';
+import { featureSpecOf, featuresInto } from './features.ts';
 import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
 import { gnnFamily } from './gnn-family.ts';
 import { gnnSplitDefinition } from './gnn-split.ts';
@@ -100,6 +102,7 @@ function mlpPolicy(method: string, dir: string, meta: ModelMetadata, topo: Topol
   const x = new Float32Array(inputDim(d, local));
   const hBuf = new Float64Array(2 * topo.numBs * z.numUsers * nt);
   const gBuf = new Float64Array(2 * z.numTargets * topo.numBs * nt);
+  const spec = featureSpecOf(meta);
   return {
     name: method,
     scope: 'distributed',
@@ -118,7 +121,7 @@ function mlpPolicy(method: string, dir: string, meta: ModelMetadata, topo: Topol
         const known = view.targetSlot[t] >= 0;
         for (let i = 0; i < 2 * nt; i++) gBuf[off + i] = known ? g[off + i] * gs : 0;
       }
-      localFeaturesInto(x, 0, d, bs, hBuf, 0, gBuf, 0, local, meta.featureScale);
+      featuresInto(x, 0, d, bs, hBuf, 0, gBuf, 0, local, spec);
       const raw = runners[bs].run(x);
       let p = 0;
       for (let i = 0; i < raw.length; i++) p += raw[i] * raw[i];

@@ -12,7 +12,10 @@ import type { Sequential, Tensor } from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createMlp } from './mlp.ts';
-import { featureScale, inputDim, localFeatureMatrix, outputDim, sizes, type IsacDataset } from './dataset.ts';
+import { featureScale, inputDim, outputDim, sizes, type IsacDataset } from './dataset.ts';
+import { featureMatrix, fitLogGain, type FeatureModeName, type FeatureSpec } from './features.ts';
+import { scheduleState } from './schedule.ts';
+import { scaleSamples, snrSpread } from './snr-axis.ts';
 import { BsParty, CentralServer, bytesPerBsPerSample, paperUnitsPerSample } from './vfl.ts';
 import {
   bsDir,
@@ -25,6 +28,7 @@ import {
   writeMetadata,
   type CurvePoint,
   type ModelMetadata,
+  type TrainingSchedule,
 } from './model-store.ts';
 import { TrainPool, type TrainedWeight, type TrainJob } from './parallel.ts';
 import { streamFor } from '../phy/random.ts';
@@ -70,6 +74,19 @@ export interface TrainOptions {
   workers?: number;
   /** The training set as a file (dataset.ts `encodeDataset`; `cachedDataset(…).file`), for the workers. */
   datasetFile?: string;
+  /** Input feature mode (features.ts; default 'rms', the mode of every older model). */
+  features?: FeatureModeName;
+  /**
+   * Per-sample SNR spread (snr-axis.ts): each training/validation sample is scaled to a cell-edge
+   * SNR drawn uniformly in [lo, hi] dB; needs `baseSnrDb`, the dataset's own cell-edge SNR.
+   */
+  snrRangeDb?: [number, number];
+  baseSnrDb?: number;
+  /**
+   * Learning-rate schedule and early stopping on the smoothed validation loss (schedule.ts). Absent:
+   * the first trainer's rule (constant lr, stop after `patience` epochs without a raw improvement of 1e-6).
+   */
+  schedule?: Omit<TrainingSchedule, 'maxEpochs' | 'patience'>;
 }
 
 export interface TrainProgress {
@@ -169,7 +186,8 @@ export function evaluateParties(tf: Tf, ds: IsacDataset, split: Split, parties: 
 }
 
 /** Trains (or resumes) the per-BS models; writes models/<name>/ as it goes. */
-export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions): Promise<TrainResult> {
+export async function trainIsac(tf: Tf, trainSet: IsacDataset, opts: TrainOptions): Promise<TrainResult> {
+  let train = trainSet;
   const d = train.dims;
   const local = opts.method === 'percell';
   const inDim = inputDim(d, local);
@@ -179,8 +197,14 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
   const patience = opts.patience ?? 5;
   const nVal = Math.max(1, Math.round(train.numSamples * (opts.validationShare ?? 0.1)));
   const nTrain = train.numSamples - nVal;
+  if (opts.snrRangeDb) {
+    if (opts.baseSnrDb === undefined) throw new Error('snrRangeDb needs baseSnrDb (the dataset’s own cell-edge SNR)');
+    train = scaleSamples(train, snrSpread(train.numSamples, opts.snrRangeDb, opts.baseSnrDb, opts.seed, 'train').factors);
+  }
   const scale = featureScale(train);
-  const xs = Array.from({ length: d.numBs }, (_, m) => localFeatureMatrix(train, m, local, scale));
+  const spec: FeatureSpec = (opts.features ?? 'rms') === 'rms' ? { mode: 'rms', scale } : { mode: 'log-gain', ...fitLogGain(train) };
+  const xs = Array.from({ length: d.numBs }, (_, m) => featureMatrix(train, m, local, spec));
+  const schedule: TrainingSchedule | undefined = opts.schedule ? { ...opts.schedule, patience, maxEpochs: opts.epochs } : undefined;
   const trainSplit = sliceSplit(train, xs, 0, nTrain, inDim);
   const valSplit = sliceSplit(train, xs, nTrain, nVal, inDim);
   const ckpt = path.join(opts.outDir, 'checkpoint');
@@ -218,6 +242,9 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
     ...(opts.datasetHash ? { datasetHash: opts.datasetHash } : {}),
     ...(opts.codeVersion ? { codeVersion: opts.codeVersion } : {}),
     bytesPerBsPerSample: { ...(local ? { upload: 0, download: 0 } : bytes), paperComplexUnits: paperUnitsPerSample(d) },
+    ...(spec.mode === 'rms' ? {} : { features: spec }),
+    ...(opts.snrRangeDb ? { snrRangeDb: opts.snrRangeDb, baseSnrDb: opts.baseSnrDb } : {}),
+    ...(schedule ? { schedule } : {}),
   };
 
   // Models: fresh, or the last checkpoint.
@@ -228,6 +255,9 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
     if (meta.method !== opts.method || meta.rho !== opts.rho || meta.inputDim !== inDim) {
       throw new Error(`${ckpt}: the checkpoint is for ${meta.method} ρ=${meta.rho}; remove it or choose another --out`);
     }
+    const was = `${meta.features?.mode ?? 'rms'} features, SNR ${meta.snrRangeDb ? meta.snrRangeDb.join('–') + ' dB' : 'of the scenario'}`;
+    const now = `${spec.mode} features, SNR ${opts.snrRangeDb ? opts.snrRangeDb.join('–') + ' dB' : 'of the scenario'}`;
+    if (was !== now) throw new Error(`${ckpt}: the checkpoint was trained with ${was}, this run asks for ${now}; use the same options, or --fresh`);
     models = [];
     for (let m = 0; m < d.numBs; m++) models.push((await loadLayersModel(tf, bsDir(ckpt, m))) as Sequential);
   } else {
@@ -246,7 +276,8 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
   let stopped: TrainResult['stopped'] = 'finished';
   const t0 = opts.clockS() - meta.trainingTimeS;
   let last = meta.curve.at(-1);
-  const pool = local && (opts.workers ?? 1) > 1 ? await startPercellPool(opts, d.numBs) : undefined;
+  // The workers build the legacy features from the dataset file: only the rms mode without an SNR spread.
+  const pool = local && (opts.workers ?? 1) > 1 && spec.mode === 'rms' && !opts.snrRangeDb ? await startPercellPool(opts, d.numBs) : undefined;
 
   for (let epoch = meta.epochsDone; epoch < opts.epochs; epoch++) {
     const tEpoch = opts.clockS();
@@ -257,13 +288,15 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
       [order[i], order[j]] = [order[j], order[i]];
     }
     parties.forEach((p) => p.reseed(opts.seed, epoch));
+    const lr = meta.schedule ? scheduleState(meta.schedule, meta.learningRate, meta.curve).lr : meta.learningRate;
+    for (const p of parties) p.optimizer.learningRate = lr;
     let lossSum = 0;
     if (pool) {
       const progress = (batch: number, loss: number) => {
         const el = opts.clockS() - tEpoch;
         opts.onBatch?.({ epoch, epochs: opts.epochs, batch, batches, loss, samplesPerS: (batch * batchSize) / Math.max(el, 1e-9), valRc: last?.valRc ?? NaN, valRs: last?.valRs ?? NaN, bytes: 0 });
       };
-      const sum = await percellEpochInWorkers(tf, pool, parties, { ...meta, rho: opts.rho, seed: opts.seed, validationShare: opts.validationShare, datasetFile: opts.datasetFile! }, epoch, progress, opts.shouldStop);
+      const sum = await percellEpochInWorkers(tf, pool, parties, { ...meta, learningRate: lr, rho: opts.rho, seed: opts.seed, validationShare: opts.validationShare, datasetFile: opts.datasetFile! }, epoch, progress, opts.shouldStop);
       if (sum === undefined) stopped = 'interrupted';
       else lossSum = sum * batches;
     }
@@ -308,6 +341,10 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
       samplesPerS: (batches * batchSize) / trainS,
       wallS: opts.clockS() - t0,
     };
+    if (meta.schedule) {
+      point.lr = lr;
+      point.smoothedValLoss = scheduleState(meta.schedule, meta.learningRate, [...meta.curve, point]).smoothed;
+    }
     last = point;
     meta.curve.push(point);
     meta.epochsDone = epoch + 1;
@@ -329,13 +366,14 @@ export async function trainIsac(tf: Tf, train: IsacDataset, opts: TrainOptions):
     writeMetadata(ckpt, meta);
     writeMetadata(opts.outDir, meta);
     opts.onEpoch?.(point, meta);
-    if (sinceBest >= patience) {
+    if (meta.schedule ? scheduleState(meta.schedule, meta.learningRate, meta.curve).stop : sinceBest >= patience) {
       stopped = 'early-stopping';
       break;
     }
   }
   if (stopped !== 'interrupted') {
     meta.finished = true;
+    if (meta.schedule) meta.stoppedBy = stopped === 'early-stopping' ? 'early-stopping' : 'max-epochs';
     meta.trainingTimeS = opts.clockS() - t0;
     writeMetadata(opts.outDir, meta);
     removeDir(ckpt);

@@ -12,7 +12,7 @@ import { twinPolicies } from '../../src/learning/policies.ts';
 
 const SLOTS = 400;
 
-for (const name of ['default', 'highway', 'cellfree']) {
+for (const name of ['default', 'highway', 'cellfree', 'paper000']) {
   test(`golden summary: scenarios/${name}.yaml, ${SLOTS} slots`, async () => {
     const file = `scenarios/${name}.yaml`;
     const loaded = withOverrides(loadScenario(readFileSync(file, 'utf8'), file, twinPolicies()), { slots: SLOTS });
