@@ -263,13 +263,27 @@ const positiveInt = (what: string) => (value: string): number => {
   return n;
 };
 
+const figList = (value: string): number[] => {
+  const xs = value.split(',').map((v) => Number(v.trim()));
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 4 || x > 11)) throw new InvalidArgumentError(`expected comma-separated figure numbers among 4 … 11, got "${value}"`);
+  return [...new Set(xs)].sort((a, b) => a - b);
+};
+const positiveNumber = (value: string): number => {
+  const x = Number(value);
+  if (!(x > 0) || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return x;
+};
+
 /** The primal-dual options of `figures` (ignored by the other figure sets). */
 export function addPrimalDualFigureOptions(cmd: Command): Command {
   return cmd
     .option('--iterations <n>', `primal-dual: training iterations of every learned method (default ${STAGE1_DEFAULTS.iterations})`, positiveInt('iterations'))
     .option('--snrs <list>', 'primal-dual: the SNRs of Fig. 5 in dB (must include 10; default 5,6,7,8,9,10)', snrList)
     .option('--labelled-samples <n>', `primal-dual: WMMSE-labelled samples of the supervised baseline (default ${STAGE1_DEFAULTS.labelledSamples})`, positiveInt('a sample count'))
-    .option('--ablations', "primal-dual: also train docs/primal-dual.md's variants of the unsupervised method (5 more trainings)");
+    .option('--ablations', "primal-dual: also train docs/primal-dual.md's variants of the unsupervised method (5 more trainings)")
+    .option('--figs <list>', 'primal-dual: which figures (4,5: stage 1; 6,7,8,9,10: beamforming and sweeps; 11: distributed mode; docs/primal-dual.md §7–9; default 4,5)', figList)
+    .option('--stage2-scale <x>', 'primal-dual: scale every iteration budget of Figs. 6–10 (default 1)', positiveNumber)
+    .option('--ship-models', 'primal-dual: write the Fig. 6 networks to <models>/primal-dual-{stage1,transfer,direct,supervised}/');
 }
 
 export interface PrimalDualFiguresCliOptions {
@@ -281,6 +295,10 @@ export interface PrimalDualFiguresCliOptions {
   snrs?: number[];
   labelledSamples?: number;
   ablations?: boolean;
+  figs?: number[];
+  stage2Scale?: number;
+  shipModels?: boolean;
+  models?: string;
   backend?: string;
 }
 
@@ -294,10 +312,35 @@ export async function commandPrimalDualFigures(o: PrimalDualFiguresCliOptions, s
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
     ...(o.cache ? { cacheDir: o.cache } : {}),
   };
+  const figs = o.figs ?? [4, 5];
   const { tf } = await startBackend(o.backend);
   const t0 = performance.now();
-  const { lines } = await writePrimalDualFigures(tf, { out: o.out, settings, snrsDb: o.snrs ?? [5, 6, 7, 8, 9, 10], ablations: o.ablations, log: (line) => console.log(line) });
-  console.log(`\n"Done when" of issue 13, stage 1 (${settings.evalSamples} held-out channels, ${((performance.now() - t0) / 60000).toFixed(1)} min):`);
-  for (const l of lines) console.log(`  ${l}`);
+  if (figs.includes(4) || figs.includes(5)) {
+    const { lines } = await writePrimalDualFigures(tf, { out: o.out, settings, snrsDb: o.snrs ?? [5, 6, 7, 8, 9, 10], ablations: o.ablations, log: (line) => console.log(line) });
+    console.log(`\n"Done when" of issue 13, stage 1 (${settings.evalSamples} held-out channels, ${((performance.now() - t0) / 60000).toFixed(1)} min):`);
+    for (const l of lines) console.log(`  ${l}`);
+  }
+  const later = figs.filter((f) => f >= 6);
+  if (later.length) {
+    const { writeStage2Figures } = await import('./primal-dual-figures-stage2.ts');
+    const { STAGE2_DEFAULTS } = await import('../learning/primal-dual/experiment-stage2.ts');
+    const k = o.stage2Scale ?? 1;
+    const sc = (n: number) => Math.max(2, Math.round(n * k));
+    const s2 = {
+      ...STAGE2_DEFAULTS,
+      stage1Iterations: sc(STAGE2_DEFAULTS.stage1Iterations),
+      iterations: sc(STAGE2_DEFAULTS.iterations),
+      sweepStage1Iterations: sc(STAGE2_DEFAULTS.sweepStage1Iterations),
+      sweepIterations: sc(STAGE2_DEFAULTS.sweepIterations),
+      usersIterations: sc(STAGE2_DEFAULTS.usersIterations),
+      distributedIterations: sc(STAGE2_DEFAULTS.distributedIterations),
+      evalEvery: Math.max(1, Math.round(STAGE2_DEFAULTS.evalEvery * k)),
+      ...(o.labelledSamples ? { labelledSamples: o.labelledSamples } : {}),
+    };
+    const t1 = performance.now();
+    const { lines } = await writeStage2Figures(tf, { out: o.out, figs: later, s1: settings, s2, shipTo: o.shipModels ? (o.models ?? 'models') : undefined, log: (line) => console.log(line) });
+    console.log(`\n"Done when" of issue 13, stages 2 and later (figures ${later.join(', ')}; ${settings.evalSamples} held-out channels, ${((performance.now() - t1) / 60000).toFixed(1)} min):`);
+    for (const l of lines) console.log(`  ${l}`);
+  }
   return 0;
 }

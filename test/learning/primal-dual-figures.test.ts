@@ -1,8 +1,8 @@
 /**
  * `isac-twin figures primal-dual` (src/app/primal-dual-figures.ts): the stage-1 "Done when"
  * arithmetic on hand-made results, a tiny end-to-end run (every file written, the CSV rows equal
- * results.json, the README carries the checks), and bad command-line input (exit 2, one message
- * naming the option, nothing written).
+ * results.json, the README carries the checks), the same for a tiny stage-2 run with shipped models,
+ * and bad command-line input (exit 2, one message naming the option, nothing written).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,8 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkLines, writePrimalDualFigures } from '../../src/app/primal-dual-figures.ts';
+import { writeStage2Figures } from '../../src/app/primal-dual-figures-stage2.ts';
+import { STAGE2_DEFAULTS } from '../../src/learning/primal-dual/experiment-stage2.ts';
 import { initBackend, type Tf } from '../../src/learning/backend.ts';
 import { registerFastGradients } from '../../src/learning/fast-gradients.ts';
 import { stage1Checks, STAGE1_DEFAULTS, type MethodName, type Stage1Result } from '../../src/learning/primal-dual/experiment.ts';
@@ -93,6 +95,39 @@ test('a tiny end-to-end run writes every figure, and the CSV rows are the result
   }
 });
 
+test('a tiny stage-2 run (--figs 6,9): its files, the Fig. 6 CSV = results-beamforming.json, the README carries the checks, models shipped with metadata', async () => {
+  if (!tf) {
+    console.log(`  SKIP (wasm backend unavailable: ${wasmProblem}): tiny stage-2 run`);
+    return;
+  }
+  const out = mkdtempSync(path.join(os.tmpdir(), 'pd-figs2-'));
+  try {
+    const s1 = { ...STAGE1_DEFAULTS, evalSamples: 24 };
+    const s2 = { ...STAGE2_DEFAULTS, stage1Iterations: 6, iterations: 6, sweepStage1Iterations: 4, sweepIterations: 4, usersIterations: 4, distributedIterations: 4, labelledSamples: 40, evalEvery: 3 };
+    const { lines } = await writeStage2Figures(tf, { out, figs: [6, 9], s1, s2, radarAntennas: [10, 12], shipTo: path.join(out, 'models') });
+    for (const f of ['README-beamforming.md', 'results-beamforming.json', 'fig6-transfer-vs-direct.csv', 'fig6-transfer-vs-direct.svg', 'fig9-lr-vs-mr.csv', 'fig9-lr-vs-mr.svg']) assert.ok(existsSync(path.join(out, f)), f);
+    assert.not.ok(existsSync(path.join(out, 'README.md')), 'the stage-1 README is not touched');
+    const json = JSON.parse(readFileSync(path.join(out, 'results-beamforming.json'), 'utf8'));
+    const fig6 = readFileSync(path.join(out, 'fig6-transfer-vs-direct.csv'), 'utf8').trim().split('\n');
+    // 3 points (0, 3, 6) per stage-2 training, 2 per baseline
+    assert.is(fig6.length, 1 + 3 * 3 + 2 * 2);
+    const last = fig6.filter((l) => l.startsWith('6,direct unsupervised,'))[0].split(',');
+    close(Number(last[2]), json.fig6.find((m: { method: string }) => m.method === 'direct').rate, 1e-7, 'direct final rate');
+    assert.is(lines.length, 3, 'transfer check + two L_r-vs-M_R lines');
+    const readme = readFileSync(path.join(out, 'README-beamforming.md'), 'utf8');
+    for (const l of lines) assert.ok(readme.includes(l), `README has: ${l}`);
+    for (const m of ['stage1', 'transfer', 'direct', 'supervised']) {
+      const meta = JSON.parse(readFileSync(path.join(out, 'models', `primal-dual-${m}`, 'metadata.json'), 'utf8'));
+      assert.is(meta.family, 'primal-dual');
+      assert.is(meta.dims.outputDim, m === 'stage1' ? 8 : 240);
+      assert.ok(existsSync(path.join(out, 'models', `primal-dual-${m}`, 'weights.bin')));
+      assert.ok(Array.isArray(meta.curve) && meta.curve.length > 0);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test('bad command-line input: exit 2, one message naming the option, nothing written', () => {
   const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
   const out = path.join(os.tmpdir(), `pd-figs-bad-${process.pid}`);
@@ -100,6 +135,8 @@ test('bad command-line input: exit 2, one message naming the option, nothing wri
     [['--snrs', '5,6'], /--snrs <list>.*must include 10/],
     [['--iterations', '0'], /--iterations <n>.*positive integer/],
     [['--snrs', '5,x'], /--snrs <list>.*comma-separated SNRs/],
+    [['--figs', '6,12'], /--figs <list>.*figure numbers among 4 … 11/],
+    [['--stage2-scale', '-1'], /--stage2-scale <x>.*positive number/],
   ] as const) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'figures', 'primal-dual', '--out', out, ...args], { cwd: root, encoding: 'utf8' });
     assert.is(r.status, 2, `${args.join(' ')}: exit code`);
