@@ -14,7 +14,7 @@
  * with README-beamforming.md (captions, budgets) and results-beamforming.json; with `ship`, the
  * Fig. 6 networks go to <models>/primal-dual-{stage1,transfer,direct,supervised}/ with metadata.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BeamformingResult, BeamMethod, Stage2Checks, Stage2Settings } from '../learning/primal-dual/experiment-stage2.ts';
@@ -22,6 +22,7 @@ import type { Stage1Result } from '../learning/primal-dual/experiment.ts';
 import { featureDim, paper002Problem, type Paper002Config } from '../learning/primal-dual/problem.ts';
 import { paperHiddenDims } from '../learning/primal-dual/network.ts';
 import type { Stage1Settings } from '../learning/primal-dual/settings.ts';
+import { csv, writeText } from './figure-files.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -59,15 +60,7 @@ const LABEL: Record<BeamMethod, string> = {
 };
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#7f7f7f'];
 
-function csv(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(8)) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [header.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
-}
 
-function writeText(file: string, text: string): void {
-  writeFileSync(`${file}.partial`, text);
-  renameSync(`${file}.partial`, file);
-}
 
 const base = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 560, height: 320, background: 'white', config: { legend: { labelLimit: 320 } } } as const;
 

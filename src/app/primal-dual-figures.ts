@@ -8,13 +8,14 @@
  * (src/learning/primal-dual/experiment.ts); nothing is read from disk but the labelled-set cache.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { MethodName, Stage1Checks, Stage1Result } from '../learning/primal-dual/experiment.ts';
 import { featureDim, paper002Problem } from '../learning/primal-dual/problem.ts';
 import { paperHiddenDims } from '../learning/primal-dual/network.ts';
 import { STAGE1_DEFAULTS, type Stage1Settings } from '../learning/primal-dual/settings.ts';
+import { csv, writeText } from './figure-files.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -52,16 +53,7 @@ export function settingText(s: Stage1Settings): string {
   );
 }
 
-function csv(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(8)) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [header.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
-}
 
-/** Atomic text write (temporary file + rename): a figure is never left half-written. */
-function writeText(file: string, text: string): void {
-  writeFileSync(`${file}.partial`, text);
-  renameSync(`${file}.partial`, file);
-}
 
 /** A Fig. 4 row (one curve point of one method) and a Fig. 5 row, as in the CSV files. */
 export interface Fig4Row {

@@ -168,15 +168,7 @@ export function syntheticData(seed: number, samples: number, inDim: number, outD
   return { x, y };
 }
 
-function shuffled(n: number, seed: number, stream: string): Int32Array {
-  const rng = streamFor(seed, stream);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
+const shuffled = (n: number, seed: number, stream: string): Int32Array => streamFor(seed, stream).permutation(n);
 
 function gatherRows(src: Float32Array, idx: ArrayLike<number>, width: number): Float32Array {
   const out = new Float32Array(idx.length * width);

@@ -77,6 +77,16 @@ export class Rng {
     return u * f;
   }
 
+  /** A uniformly random permutation of 0 … n−1 (Fisher–Yates, from the last index down). */
+  permutation(n: number): Int32Array {
+    const a = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  }
+
   /**
    * Fills n complex entries of `out` (from element offset `offset`) with CN(0, variance):
    * real and imaginary parts each N(0, variance/2).

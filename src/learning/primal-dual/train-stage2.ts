@@ -93,16 +93,6 @@ export function evaluateStage2Model(tf: Tf, pb: Paper002Problem, model: Sequenti
   return { decision, evaluation: evaluateBeams(pb, set, decision) };
 }
 
-/** A seeded permutation of 0 … n−1 (Fisher–Yates). */
-function permutation(n: number, rng: ReturnType<typeof streamFor>): Int32Array {
-  const a = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
 export function trainStage2(tf: Tf, pb: Paper002Problem, o: Stage2TrainOptions): Stage2TrainResult {
   const t0 = performance.now();
   for (const f of ['iterations', 'batchSize', 'evalEvery'] as const) {
@@ -161,14 +151,14 @@ export function trainStage2(tf: Tf, pb: Paper002Problem, o: Stage2TrainOptions):
     if (ds.labelSize !== labelDim) throw new RangeError(`trainStage2: labels of ${ds.labelSize} values, expected K·2M_C = ${labelDim}`);
     if (ds.n < o.batchSize) throw new RangeError(`trainStage2: ${ds.n} labelled samples for batches of ${o.batchSize}`);
     const order = streamFor(o.seed, 'primal-dual:stage2-supervised-order');
-    sup = { inputs: featuresOf(channelSet(pb, ds.data.H), o.features), labels: ds.labels, perm: permutation(ds.n, order), order, perEpoch: Math.floor(ds.n / o.batchSize), inDim: featureDim(pb, o.features), labelDim };
+    sup = { inputs: featuresOf(channelSet(pb, ds.data.H), o.features), labels: ds.labels, perm: order.permutation(ds.n), order, perEpoch: Math.floor(ds.n / o.batchSize), inDim: featureDim(pb, o.features), labelDim };
   }
   try {
     score(0);
     for (let t = 0; t < o.iterations; t++) {
       if (sup) {
         const b = t % sup.perEpoch;
-        if (b === 0 && t > 0) sup.perm = permutation(o.dataset!.n, sup.order);
+        if (b === 0 && t > 0) sup.perm = sup.order.permutation(o.dataset!.n);
         const x = new Float32Array(o.batchSize * sup.inDim);
         const y = new Float32Array(o.batchSize * sup.labelDim);
         for (let i = 0; i < o.batchSize; i++) {

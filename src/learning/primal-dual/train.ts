@@ -188,16 +188,6 @@ export function trainUnsupervised(tf: Tf, pb: Paper002Problem, o: UnsupervisedOp
   }
 }
 
-/** A seeded permutation of 0 … n−1 (Fisher–Yates). */
-function permutation(n: number, rng: ReturnType<typeof streamFor>): Int32Array {
-  const a = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
 export function trainSupervised(tf: Tf, pb: Paper002Problem, o: SupervisedOptions): TrainResult {
   const t0 = performance.now();
   const { model, chain, opt, consts } = setup(tf, pb, o);
@@ -219,14 +209,14 @@ export function trainSupervised(tf: Tf, pb: Paper002Problem, o: SupervisedOption
     return e;
   };
   const perEpoch = Math.floor(ds.n / o.batchSize);
-  let perm = permutation(ds.n, order);
+  let perm = order.permutation(ds.n);
   const x = new Float32Array(o.batchSize * inDim);
   const y = new Float32Array(o.batchSize * pb.K);
   try {
     score(0);
     for (let t = 0; t < o.iterations; t++) {
       const b = t % perEpoch;
-      if (b === 0 && t > 0) perm = permutation(ds.n, order);
+      if (b === 0 && t > 0) perm = order.permutation(ds.n);
       for (let i = 0; i < o.batchSize; i++) {
         const s = perm[b * o.batchSize + i];
         x.set(inputs.subarray(s * inDim, (s + 1) * inDim), i * inDim);
