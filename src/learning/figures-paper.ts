@@ -24,7 +24,7 @@ import { wmmseMultiStart } from '../solvers/wmmse-multistart.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import type { IsacDataset } from './dataset.ts';
 import { featureMatrix, featureSpecOf } from './features.ts';
-import { drawTestSamples, evaluate, policyBeams, type Sample } from './figures.ts';
+import { drawTestSamples, evaluate, policyBeams, snrLineSpec, type Sample } from './figures.ts';
 import { MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 import { cellEdgeSnrDb, meanInterCellInr, powerForSnr, scaleSamples, withPower } from './snr-axis.ts';
@@ -274,19 +274,7 @@ export async function writePaperFigures(tf: Tf | undefined, o: PaperFiguresOptio
   writeFileSync(path.join(o.out, 'paper000-rows.csv'), csv(['figure', 'setting', 'method', 'snrDb', 'rho', 'rc', 'rs', 'samples'], rows.map((r) => [r.figure, r.setting, r.method, r.snrDb, r.rho, r.rc, r.rs, r.samples])));
   writeFileSync(path.join(o.out, 'paper000-inr.csv'), csv(['snrDb', 'method', 'inrDb'], inr.map((r) => [r.snrDb, r.method, r.inrDb])));
   const budgets = allModels.map((m) => `${path.basename(m.dir)}: ${budget(m.meta)}`);
-  const line = (figure: PaperRow['figure'], y: 'rc' | 'rs', title: string): TopLevelSpec => ({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: title, subtitle: [snrDef, setup, ...budgets] },
-    width: 480,
-    height: 300,
-    data: { values: rows.filter((r) => r.figure === figure) },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'snrDb', type: 'quantitative', title: 'cell-edge SNR (dB)' },
-      y: { field: y, type: 'quantitative', title: y === 'rc' ? 'R_c (bit/s/Hz)' : 'R_s (bit/s/Hz)' },
-      color: { field: 'method', type: 'nominal' },
-    },
-  });
+  const line = (figure: PaperRow['figure'], y: 'rc' | 'rs', title: string) => snrLineSpec(rows.filter((r) => r.figure === figure), y, { text: title, subtitle: [snrDef, setup, ...budgets] });
   writeFileSync(path.join(o.out, 'paper000-rc-vs-snr.svg'), await specToSvg(line('rc-vs-snr', 'rc', 'Fig. 3: R_c vs SNR (ρ = 0.99)')));
   writeFileSync(path.join(o.out, 'paper000-rs-vs-snr.svg'), await specToSvg(line('rs-vs-snr', 'rs', 'Fig. 4: R_s vs SNR (ρ = 0.01)')));
   const pareto = rows.filter((r) => r.figure === 'pareto');

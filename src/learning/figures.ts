@@ -146,6 +146,23 @@ export function drawTestSamples(s: LoadedScenario['scenario'], topo: Topology, n
   return { ds, samples };
 }
 
+/** Figs. 3–4: R_c or R_s against the cell-edge SNR, one line per method (rows with snrDb, method, rc, rs). */
+export function snrLineSpec(values: object[], y: 'rc' | 'rs', title: string | { text: string; subtitle: string[] }): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 480,
+    height: 300,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'snrDb', type: 'quantitative', title: 'cell-edge SNR (dB)' },
+      y: { field: y, type: 'quantitative', title: y === 'rc' ? 'R_c (bit/s/Hz)' : 'R_s (bit/s/Hz)' },
+      color: { field: 'method', type: 'nominal' },
+    },
+  };
+}
+
 export interface FigureRow {
   figure: 'rc-vs-snr' | 'rs-vs-snr' | 'pareto';
   method: string;
@@ -220,19 +237,7 @@ export async function writeVflFigures(tf: Tf, o: FiguresOptions): Promise<number
   mkdirSync(o.out, { recursive: true });
   writeFileSync(path.join(o.out, 'vfl-results.json'), JSON.stringify({ scenario: s.name, trainingSnrDb: snr0, snrDefinition: 'P_T·β(cell radius)/σ_c²', rows, gains }, null, 2) + '\n');
   writeFileSync(path.join(o.out, 'vfl-results.md'), tables(rows, gains, snr0));
-  const line = (figure: FigureRow['figure'], y: 'rc' | 'rs', title: string): TopLevelSpec => ({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: 480,
-    height: 300,
-    data: { values: rows.filter((r) => r.figure === figure) },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'snrDb', type: 'quantitative', title: 'cell-edge SNR (dB)' },
-      y: { field: y, type: 'quantitative', title: y === 'rc' ? 'R_c (bit/s/Hz)' : 'R_s (bit/s/Hz)' },
-      color: { field: 'method', type: 'nominal' },
-    },
-  });
+  const line = (figure: FigureRow['figure'], y: 'rc' | 'rs', title: string) => snrLineSpec(rows.filter((r) => r.figure === figure), y, title);
   writeFileSync(path.join(o.out, 'vfl-rc-vs-snr.svg'), await specToSvg(line('rc-vs-snr', 'rc', 'Fig. 3: R_c vs SNR (ρ = 0.99)')));
   writeFileSync(path.join(o.out, 'vfl-rs-vs-snr.svg'), await specToSvg(line('rs-vs-snr', 'rs', 'Fig. 4: R_s vs SNR (ρ = 0.01)')));
   if (pareto.length) {
