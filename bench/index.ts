@@ -28,6 +28,7 @@ const GROUPS: Array<{ name: string; file: string; fn: string }> = [
   { name: 'learning-graph', file: './learning-graph.ts', fn: 'benchGraph' },
   { name: 'learning-parallel', file: './learning-parallel.ts', fn: 'benchParallel' },
   { name: 'sweep', file: './sweep.ts', fn: 'benchSweep' },
+  { name: 'paper001', file: './paper001.ts', fn: 'benchPaper001' },
 ];
 
 const args = process.argv.slice(2);

@@ -28,6 +28,7 @@ import { cellEdgeSnrDb } from '../learning/snr-axis.ts';
 import { checkOutputDir, intOption, readScenario, UsageError } from './args.ts';
 import { addGnnFigureOptions, commandGnnFigures, type GnnFiguresCliOptions } from './gnn-figures-command.ts';
 import { addPrimalDualFigureOptions, commandPrimalDualFigures, type PrimalDualFiguresCliOptions } from '../app/primal-dual-figures.ts';
+import { commandTeacherStudentFigures } from './teacher-student-command.ts';
 
 function rhoOpt(v: string): number {
   const n = Number(v);
@@ -465,8 +466,8 @@ export function registerTrainCommands(program: Command, result: { code: number }
     });
   const figures = program
     .command('figures')
-    .description('reproduce paper figures as tables and SVG: vfl (paper 000: R_c, R_s vs SNR; Pareto), gnn (paper 004: Figs. 3–4, docs/gnn.md), primal-dual (paper 002: Figs. 4–11, docs/primal-dual.md; --figs)')
-    .argument('<which>', 'vfl, gnn or primal-dual')
+    .description('reproduce paper figures as tables and SVG: vfl (paper 000: R_c, R_s vs SNR; Pareto), gnn (paper 004: Figs. 3–4, docs/gnn.md), primal-dual (paper 002: Figs. 4–11, docs/primal-dual.md; --figs), teacher-student (paper 001: Figs. 7, 8, 10, 13, 16, docs/teacher-student.md)')
+    .argument('<which>', 'vfl, gnn, primal-dual or teacher-student')
     .option('--out <dir>', 'output directory (created; the committed figures live in docs/figures)', 'twin-runs/figures')
     .option('--scenario <file>', 'scenario the models were trained on (default: scenarios/default.yaml for vfl, scenarios/paper004-m5.yaml for gnn)')
     .option('--models <dir>', 'model directory', 'models')
@@ -482,12 +483,17 @@ export function registerTrainCommands(program: Command, result: { code: number }
       result.code = await commandGnnFigures(o, startBackend);
       return;
     }
+    if (which === 'teacher-student') {
+      checkOutputDir('--out', o.out, { create: true });
+      result.code = await commandTeacherStudentFigures(o, startBackend);
+      return;
+    }
     if (which === 'primal-dual') {
       checkOutputDir('--out', o.out, { create: true });
       result.code = await commandPrimalDualFigures(o, startBackend);
       return;
     }
-    if (which !== 'vfl') throw new UsageError(`figures ${which}: unknown figure set (known: vfl, gnn, primal-dual; paper 003's are \`isac-twin localization figures\`)`);
+    if (which !== 'vfl') throw new UsageError(`figures ${which}: unknown figure set (known: vfl, gnn, primal-dual, teacher-student; paper 003's are \`isac-twin localization figures\`)`);
     checkOutputDir('--out', o.out, { create: true });
     if (o.paper) {
       const { writePaperFigures } = await import('../learning/figures-paper.ts');
