@@ -13,7 +13,7 @@
  * networks' beams (the curves are the training's float32 values). The benchmark's values and times
  * come from models/paper001-benchmark/ (scripts/paper001-train.ts), computed when missing.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { TopLevelSpec } from 'vega-lite';
@@ -23,6 +23,7 @@ import { meanSe, type MeanSe } from '../learning/paper001/evaluation.ts';
 import { apInput, inferenceNet, predictBeams, type Paper001Epoch } from '../learning/paper001/networks.ts';
 import { beamsFromDense, paper001Config, Paper001Evaluator, ssnrBound } from '../learning/paper001/system.ts';
 import { jobDir, loadNets, PAPER001_JOBS, readNetsMetadata, type Paper001Job, type Paper001NetsMetadata } from './paper001-train.ts';
+import { csv, writeText } from './figure-files.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -42,16 +43,6 @@ export interface TeacherStudentFiguresOptions {
 
 export const DEFAULT_BENCHMARK_SAMPLES: Record<string, number> = { 'pos-1:5': 200, 'pos-2:2': 200, 'pos-2:5': 100, 'pos-2:8': 30 };
 const VAL_SEED = 2024;
-
-function csv(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(8)) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [header.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
-}
-
-function writeText(file: string, text: string): void {
-  writeFileSync(`${file}.partial`, text);
-  renameSync(`${file}.partial`, file);
-}
 
 const f3 = (x: MeanSe) => `${x.mean.toFixed(3)} ± ${x.se.toFixed(3)}`;
 
