@@ -21,7 +21,8 @@ import { registerFastGradients } from '../learning/fast-gradients.ts';
 import { cachedDataset, DEFAULT_CACHE_DIR, scenarioHash } from '../learning/dataset.ts';
 import { familyOf } from '../learning/families.ts';
 import { readMetadata, removeDir, type ModelMetadata } from '../learning/model-store.ts';
-import { builtinFamilies, twinPolicies } from '../learning/policies.ts';
+import { builtinFamilies, resolveModelDir, twinPolicies } from '../learning/policies.ts';
+import { loadStudentNets, type StudentNets } from '../learning/paper001/student-policy.ts';
 import { trainIsac, type TrainProgress } from '../learning/train.ts';
 import { DEFAULT_SCHEDULE } from '../learning/schedule.ts';
 import { cellEdgeSnrDb } from '../learning/snr-axis.ts';
@@ -388,12 +389,12 @@ async function commandTrainGnn(file: string, o: TrainCliOptions): Promise<number
   }
 }
 
-/** Names of every policy a scenario may run: acting, shadows, fallback and nested members. */
-function policyNamesOf(spec: { name: string; params?: Record<string, unknown> }): string[] {
-  const nested = Object.values(spec.params ?? {}).filter(
-    (v): v is { name: string; params?: Record<string, unknown> } => typeof v === 'string' || (typeof v === 'object' && v !== null && 'name' in v),
-  );
-  return [spec.name, ...nested.flatMap((v) => (typeof v === 'string' ? [v] : policyNamesOf(v)))];
+type Spec = { name: string; params?: Record<string, unknown> };
+
+/** Every policy spec a scenario may run: acting, shadows, fallback and nested members. */
+function policySpecsOf(spec: Spec): Spec[] {
+  const nested = Object.values(spec.params ?? {}).filter((v): v is string | Spec => typeof v === 'string' || (typeof v === 'object' && v !== null && 'name' in v));
+  return [spec, ...nested.flatMap((v) => (typeof v === 'string' ? [{ name: v }] : policySpecsOf(v)))];
 }
 
 /**
@@ -406,11 +407,17 @@ function policyNamesOf(spec: { name: string; params?: Record<string, unknown> })
  */
 export async function withInferenceBackend(loaded: LoadedScenario): Promise<{ loaded: LoadedScenario; backend: string }> {
   const s = loaded.scenario;
-  const names = [s.policy, ...s.shadows, { name: s.timing.decision.fallback, params: {} }].flatMap(policyNamesOf);
-  const learned = builtinFamilies().names();
-  if (!names.some((n) => learned.includes(n))) return { loaded, backend: 'none' };
+  const specs = [s.policy, ...s.shadows, { name: s.timing.decision.fallback, params: {} }].flatMap(policySpecsOf);
+  const learned = [...builtinFamilies().names(), 'gnn-split', 'ts-student'];
+  if (!specs.some((p) => learned.includes(p.name))) return { loaded, backend: 'none' };
   const b = await startBackend(undefined, true);
-  return { loaded: { ...loaded, policies: twinPolicies({ inferenceTf: b.tf }) }, backend: b.name };
+  // Paper 001's per-AP networks load asynchronously: before the run, for every ts-student spec.
+  const studentNets: StudentNets = new Map();
+  for (const p of specs.filter((q) => q.name === 'ts-student')) {
+    const model = loaded.policies.definition('ts-student')!.params.parse(p.params ?? {}) as { model: string };
+    await loadStudentNets(b.tf, resolveModelDir(model.model), studentNets);
+  }
+  return { loaded: { ...loaded, policies: twinPolicies({ inferenceTf: b.tf, studentNets }) }, backend: b.name };
 }
 
 /** Adds `train` and `figures` to the program and the backend hook for learned policies. */

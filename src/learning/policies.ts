@@ -27,6 +27,7 @@ import { featureSpecOf, featuresInto } from './features.ts';
 import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
 import { gnnFamily } from './gnn-family.ts';
 import { gnnSplitDefinition } from './gnn-split.ts';
+import { studentPolicyDefinition, type StudentNets } from './paper001/student-policy.ts';
 import { MLP_LAYER_CLASSES, MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 
@@ -158,10 +159,12 @@ export function builtinFamilies(): FamilyRegistry {
  * Learned policies run inference on `inferenceTf` (an initialised tfjs backend) when given, else in
  * plain JavaScript (the same numbers, slower). A fresh value per call: pass it to `loadScenario`.
  */
-export function twinPolicies(opts: { inferenceTf?: Tf } = {}): PolicyRegistry {
+export function twinPolicies(opts: { inferenceTf?: Tf; studentNets?: StudentNets } = {}): PolicyRegistry {
   const registry = builtinPolicies();
   const hooks = { resolveModelDir, inferenceTf: () => opts.inferenceTf };
   for (const f of builtinFamilies().list()) registry.register(familyPolicy(f, hooks));
   registry.register(gnnSplitDefinition(hooks));
+  const studentNets = opts.studentNets ?? new Map();
+  registry.register(studentPolicyDefinition({ resolveModelDir, loaded: () => studentNets }));
   return registry;
 }
