@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initBackend, type Tf } from '../../src/learning/backend.ts';
+import { wasmOnly } from './wasm-only.ts';
 import { binarise, distributedProblem, distributedSet, interferenceRates, interferenceRateTf, signBits, straightThrough } from '../../src/learning/primal-dual/distributed.ts';
 import { evaluateAllocation } from '../../src/learning/primal-dual/evaluate.ts';
 import { channelSet, drawChannels, paper002Problem } from '../../src/learning/primal-dual/problem.ts';
@@ -16,25 +16,8 @@ import { bitsPerBs, trainDistributed } from '../../src/learning/primal-dual/trai
 import { streamFor } from '../../src/phy/random.ts';
 import { close } from '../helpers.ts';
 
-let tf: Tf | undefined;
-let wasmProblem = '';
-test.before(async () => {
-  try {
-    tf = (await initBackend('wasm')).tf;
-  } catch (e) {
-    wasmProblem = (e as Error).message;
-  }
-});
+const wasmTest = wasmOnly(test);
 
-function wasmTest(name: string, fn: (tf: Tf) => void | Promise<void>): void {
-  test(name, async () => {
-    if (!tf) {
-      console.log(`  SKIP (wasm backend unavailable: ${wasmProblem}): ${name}`);
-      return;
-    }
-    await fn(tf);
-  });
-}
 
 test('binarisation (eqs. 28–29): v̂ ∈ {−1, +1}, E[v̂] = v within 4σ/√n for 200 000 draws per value; sign at inference (ties → +1)', () => {
   const rng = streamFor(1, 'pd-binarise');

@@ -13,23 +13,13 @@ import * as assert from 'uvu/assert';
 import { checkLines, writePrimalDualFigures } from '../../src/app/primal-dual-figures.ts';
 import { writeStage2Figures } from '../../src/app/primal-dual-figures-stage2.ts';
 import { STAGE2_DEFAULTS } from '../../src/learning/primal-dual/experiment-stage2.ts';
-import { initBackend, type Tf } from '../../src/learning/backend.ts';
-import { registerFastGradients } from '../../src/learning/fast-gradients.ts';
+import { wasmOnly } from './wasm-only.ts';
 import { stage1Checks, STAGE1_DEFAULTS, type MethodName, type Stage1Result } from '../../src/learning/primal-dual/experiment.ts';
 import type { Evaluation } from '../../src/learning/primal-dual/evaluate.ts';
 import { paper002Problem } from '../../src/learning/primal-dual/problem.ts';
 import { close } from '../helpers.ts';
 
-let tf: Tf | undefined;
-let wasmProblem = '';
-test.before(async () => {
-  try {
-    tf = (await initBackend('wasm')).tf;
-    registerFastGradients(tf);
-  } catch (e) {
-    wasmProblem = (e as Error).message;
-  }
-});
+const wasmTest = wasmOnly(test, { fastGradients: true });
 
 function result(snrDb: number, rows: Partial<Record<MethodName, [number, number]>>): Stage1Result {
   const problem = paper002Problem({ snrDb });
@@ -62,11 +52,7 @@ test('stage-1 checks: the WMMSE gap, the mean gain over supervised, L_r vs ε wi
   assert.throws(() => stage1Checks(result(10, { unsupervised: [1, 0] }), []), /needs unsupervised, no-dual and wmmse/);
 });
 
-test('a tiny end-to-end run writes every figure, and the CSV rows are the results', async () => {
-  if (!tf) {
-    console.log(`  SKIP (wasm backend unavailable: ${wasmProblem}): tiny end-to-end run`);
-    return;
-  }
+wasmTest('a tiny end-to-end run writes every figure, and the CSV rows are the results', async (tf) => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'pd-figs-'));
   try {
     const settings = { ...STAGE1_DEFAULTS, iterations: 20, evalEvery: 10, evalSamples: 40, labelledSamples: 64 };
@@ -95,11 +81,7 @@ test('a tiny end-to-end run writes every figure, and the CSV rows are the result
   }
 });
 
-test('a tiny stage-2 run (--figs 6,9): its files, the Fig. 6 CSV = results-beamforming.json, the README carries the checks, models shipped with metadata', async () => {
-  if (!tf) {
-    console.log(`  SKIP (wasm backend unavailable: ${wasmProblem}): tiny stage-2 run`);
-    return;
-  }
+wasmTest('a tiny stage-2 run (--figs 6,9): its files, the Fig. 6 CSV = results-beamforming.json, the README carries the checks, models shipped with metadata', async (tf) => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'pd-figs2-'));
   try {
     const s1 = { ...STAGE1_DEFAULTS, evalSamples: 24 };

@@ -7,8 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initBackend, type Tf } from '../../src/learning/backend.ts';
-import { registerFastGradients } from '../../src/learning/fast-gradients.ts';
+import { wasmOnly } from './wasm-only.ts';
 import { stage2Checks, type BeamformingResult } from '../../src/learning/primal-dual/experiment-stage2.ts';
 import { patternConstants } from '../../src/learning/primal-dual/losses.ts';
 import { channelSet, commChannel, drawChannels, featuresOf, paper002Problem, radarChannel } from '../../src/learning/primal-dual/problem.ts';
@@ -35,26 +34,8 @@ import { jtWmmse } from '../../src/solvers/jt-wmmse.ts';
 import { streamFor } from '../../src/phy/random.ts';
 import { close } from '../helpers.ts';
 
-let tf: Tf | undefined;
-let wasmProblem = '';
-test.before(async () => {
-  try {
-    tf = (await initBackend('wasm')).tf;
-    registerFastGradients(tf);
-  } catch (e) {
-    wasmProblem = (e as Error).message;
-  }
-});
+const wasmTest = wasmOnly(test, { fastGradients: true });
 
-function wasmTest(name: string, fn: (tf: Tf) => void | Promise<void>): void {
-  test(name, async () => {
-    if (!tf) {
-      console.log(`  SKIP (wasm backend unavailable: ${wasmProblem}): ${name}`);
-      return;
-    }
-    await fn(tf);
-  });
-}
 
 const pb = paper002Problem();
 const set = channelSet(pb, drawChannels(pb, 11, 0, 6));

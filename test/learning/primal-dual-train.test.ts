@@ -9,8 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { initBackend, type Tf } from '../../src/learning/backend.ts';
-import { registerFastGradients } from '../../src/learning/fast-gradients.ts';
+import { wasmOnly } from './wasm-only.ts';
 import { labelledDataset, sampleField } from '../../src/learning/labels.ts';
 import { dualAscent, DualVariable } from '../../src/learning/primal-dual/dual.ts';
 import { equalAllocation, randomAllocation, wmmseAllocation, wmmseLabels, WMMSE_OPTIONS } from '../../src/learning/primal-dual/baselines.ts';
@@ -36,27 +35,8 @@ import { close } from '../helpers.ts';
 
 const ref = JSON.parse(readFileSync(new URL('../fixtures/paper002/reference.json', import.meta.url), 'utf8'));
 
-let tf: Tf | undefined;
-let wasmProblem = '';
-test.before(async () => {
-  try {
-    tf = (await initBackend('wasm')).tf;
-    registerFastGradients(tf);
-  } catch (e) {
-    wasmProblem = (e as Error).message;
-  }
-});
+const wasmTest = wasmOnly(test, { fastGradients: true });
 
-/** A wasm-only test: skipped visibly (the reason printed) when the backend cannot load. */
-function wasmTest(name: string, fn: (tf: Tf) => void | Promise<void>): void {
-  test(name, async () => {
-    if (!tf) {
-      console.log(`  SKIP (wasm backend unavailable: ${wasmProblem}): ${name}`);
-      return;
-    }
-    await fn(tf);
-  });
-}
 
 test('dual ascent μ ← [μ + η(ĝ − ε)]_+ on a hand-made sequence', () => {
   const eps = 0.15;
