@@ -91,9 +91,14 @@ export interface ClaimRow {
 const db = (x: number) => 10 * Math.log10(x);
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} %`;
 
-function loadModel(tf: Tf | undefined, dir: string): Model | undefined {
+/** A finished model of the programme, or undefined (absent, or still training: its row is left out). */
+function loadModel(tf: Tf | undefined, dir: string, log: (l: string) => void): Model | undefined {
   if (!existsSync(path.join(dir, 'metadata.json'))) return undefined;
   const meta = readMetadata(dir);
+  if (!meta.finished) {
+    log(`  ${dir}: still training (epoch ${meta.epochsDone}), left out`);
+    return undefined;
+  }
   const runners = Array.from({ length: meta.dims.numBs }, (_, m) => {
     const { layers, leakyAlpha } = readDenseLayers(bsDir(dir, m));
     return new MlpRunner(layers, leakyAlpha, tf);
@@ -186,7 +191,7 @@ export async function writePaperFigures(tf: Tf | undefined, o: PaperFiguresOptio
     const models = new Map<string, Model>();
     for (const method of si === 0 ? ['vfl', 'percell'] : ['vfl']) {
       for (const rho of PAPER_RHOS) {
-        const m = loadModel(tf, name(method, rho));
+        const m = loadModel(tf, name(method, rho), log);
         if (m) {
           models.set(`${method}:${rho}`, m);
           allModels.push(m);

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../src/learning/backend.ts';
@@ -108,6 +108,15 @@ targets: { perCell: 2 }
     assert.match(csv[0], /^# SNR = cell-edge transmit SNR .*J = 2.*tinyp-vfl-rho0\.99: 1 epochs/);
     assert.is(csv[1], 'snrDb,method,inrDb');
     assert.is(csv.length, 2 + res.inr.length + 1);
+    // A model still training (a programme stopped mid-way) is left out, and said so.
+    const wip = path.join(dir, 'models', 'tinyp-vfl-rho0.01');
+    cpSync(path.join(dir, 'models', 'tinyp-vfl-rho0.99'), wip, { recursive: true });
+    const meta = JSON.parse(readFileSync(path.join(wip, 'metadata.json'), 'utf8'));
+    writeFileSync(path.join(wip, 'metadata.json'), JSON.stringify({ ...meta, rho: 0.01, finished: false }));
+    const lines: string[] = [];
+    await writePaperFigures(tf, { out, scenarioFile: file, models: path.join(dir, 'models'), testSamples: 4, snrsDb: [0], wmmseIterations: 5, readScenario: () => loaded, log: (l) => lines.push(l) });
+    assert.ok(lines.some((l) => l.includes('tinyp-vfl-rho0.01: still training (epoch 1), left out')), lines.join('\n'));
+    assert.not.match(readFileSync(path.join(out, 'paper000-results.md'), 'utf8'), 'rho0.01');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
