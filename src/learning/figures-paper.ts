@@ -24,7 +24,7 @@ import { wmmseMultiStart } from '../solvers/wmmse-multistart.ts';
 import type { LoadedScenario } from '../scenario/validate.ts';
 import type { IsacDataset } from './dataset.ts';
 import { featureMatrix, featureSpecOf } from './features.ts';
-import { drawTestSamples, evaluate, policyBeams, snrLineSpec, type Sample } from './figures.ts';
+import { drawTestSamples, evaluate, policyBeams, snrLineSpec, type FigureRow, type Sample } from './figures.ts';
 import { MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 import { cellEdgeSnrDb, meanInterCellInr, powerForSnr, scaleSamples, withPower } from './snr-axis.ts';
@@ -64,15 +64,9 @@ interface Model {
   runners: MlpRunner[];
 }
 
-export interface PaperRow {
-  figure: 'rc-vs-snr' | 'rs-vs-snr' | 'pareto';
+/** A row of the default figures' table, with the setting it was measured in (N_T = 12 or 20). */
+export interface PaperRow extends FigureRow {
   setting: string;
-  method: string;
-  snrDb: number;
-  rho?: number;
-  rc: number;
-  rs: number;
-  samples: number;
 }
 
 export interface InrRow {

@@ -27,7 +27,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { beampatternSpec, targetBeams, type BeampatternSpec } from '../../metrics/beampattern.ts';
 import { czeros, type CArray } from '../../phy/complex.ts';
 import { streamFor, type Rng } from '../../phy/random.ts';
-import { bestSplit, PAPER002_DEFAULTS, type Paper002Config } from './problem.ts';
+import { bestSplit, digammaInt, PAPER002_DEFAULTS, type Paper002Config } from './problem.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -104,17 +104,6 @@ export interface DistributedSet {
   n: number;
   gains: Float64Array;
   features: Float32Array;
-}
-
-/** ψ(s), ψ'(s) of a positive integer s. */
-function digammaInt(s: number): { psi: number; trigamma: number } {
-  let h1 = 0;
-  let h2 = 0;
-  for (let i = 1; i < s; i++) {
-    h1 += 1 / i;
-    h2 += 1 / (i * i);
-  }
-  return { psi: -0.5772156649015329 + h1, trigamma: (Math.PI * Math.PI) / 6 - h2 };
 }
 
 /** One sample's gains G[N, S] from fresh channels (rng): see the module comment. */

@@ -229,7 +229,7 @@ export function featureDim(pb: Paper002Problem, kind: FeatureKind): number {
 }
 
 /** ψ(s) and ψ'(s) of a positive integer s (closed forms). */
-function digammaInt(s: number): { psi: number; trigamma: number } {
+export function digammaInt(s: number): { psi: number; trigamma: number } {
   let h1 = 0;
   let h2 = 0;
   for (let i = 1; i < s; i++) {

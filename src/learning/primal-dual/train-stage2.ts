@@ -20,7 +20,7 @@ import { createPrimalDualNet, paperHiddenDims, predictAll, type NetConfig } from
 import { channelSet, drawChannels, featureDim, featuresOf, type ChannelSet, type FeatureKind, type Paper002Problem } from './problem.ts';
 import { bestSplitRadar } from './stage2-baselines.ts';
 import { commBasis, disposeStage2Batch, evaluateBeams, stage2Batch, stage2Constants, stage2Decision, stage2LagrangianTf, stage2OutputDim, stage2SupervisedLossTf, type BeamDecision, type BeamEvaluation } from './stage2.ts';
-import type { CurvePoint } from './train.ts';
+import { step, type CurvePoint } from './train.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -122,27 +122,8 @@ export function trainStage2(tf: Tf, pb: Paper002Problem, o: Stage2TrainOptions):
     curve.push(p);
     o.onEval?.(p);
   };
-  const stepWith = (x: Tensor2D, lossOf: (z: Tensor2D, keep: (t: Tensor) => void) => Tensor): number[] => {
-    const saved = chain.forward(x, new Array(chain.numHidden).fill(0));
-    const kept: Tensor[] = [];
-    try {
-      let loss = NaN;
-      const grads = tf.tidy(() => {
-        const { value, grad } = tf.valueAndGrad((z: Tensor) => lossOf(z as Tensor2D, (t) => kept.push(tf.keep(t))) as import('@tensorflow/tfjs').Scalar)(saved.output);
-        loss = value.dataSync()[0];
-        if (!Number.isFinite(loss)) return [];
-        const all = chain.backward(saved, grad as Tensor2D);
-        return o.mode === 'transfer' ? all.slice(-2) : all;
-      });
-      if (!Number.isFinite(loss)) throw new Error(`primal-dual stage 2 (${o.mode}): the loss is ${loss} at Adam step ${opt.iterations}`);
-      opt.applyGradients(grads);
-      tf.dispose(grads);
-      return kept.map((t) => t.dataSync()[0]);
-    } finally {
-      tf.dispose(kept);
-      chain.release(saved);
-    }
-  };
+  const stepOpts = { what: `stage 2 (${o.mode})`, ...(o.mode === 'transfer' ? { trainable: (all: Tensor[]) => all.slice(-2) } : {}) };
+  const stepWith = (x: Tensor2D, lossOf: (z: Tensor2D, keep: (t: Tensor) => void) => Tensor): number[] => step(tf, chain, opt, x, lossOf, stepOpts).kept;
   // supervised: inputs and labels of the labelled set
   let sup: { inputs: Float32Array; labels: Float32Array; perm: Int32Array; order: ReturnType<typeof streamFor>; perEpoch: number; inDim: number; labelDim: number } | undefined;
   if (o.mode === 'supervised') {

@@ -108,8 +108,19 @@ export function evaluateModel(tf: Tf, pb: Paper002Problem, model: Sequential, se
   return evaluateAllocation(pb, set, a);
 }
 
-/** One primal step with the loss `lossOf(z)` (a scalar); returns the loss value and any kept side values. */
-function step(tf: Tf, chain: DenseChain, opt: FusedAdam, x: Tensor2D, lossOf: (z: Tensor2D, keep: (t: Tensor) => void) => Tensor): { loss: number; kept: number[] } {
+/**
+ * One primal step with the loss `lossOf(z)` (a scalar); returns the loss value and any kept side
+ * values. `trainable` picks the gradients the optimiser owns (default all: stage 2's transfer
+ * trains the head only); `what` names the training in the non-finite-loss error.
+ */
+export function step(
+  tf: Tf,
+  chain: DenseChain,
+  opt: FusedAdam,
+  x: Tensor2D,
+  lossOf: (z: Tensor2D, keep: (t: Tensor) => void) => Tensor,
+  o: { what?: string; trainable?: (grads: Tensor[]) => Tensor[] } = {},
+): { loss: number; kept: number[] } {
   const saved = chain.forward(x, new Array(chain.numHidden).fill(0));
   const kept: Tensor[] = [];
   try {
@@ -117,9 +128,11 @@ function step(tf: Tf, chain: DenseChain, opt: FusedAdam, x: Tensor2D, lossOf: (z
     const grads = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((z: Tensor) => lossOf(z as Tensor2D, (t) => kept.push(tf.keep(t))) as import('@tensorflow/tfjs').Scalar)(saved.output);
       loss = value.dataSync()[0];
-      return Number.isFinite(loss) ? chain.backward(saved, grad as Tensor2D) : [];
+      if (!Number.isFinite(loss)) return [];
+      const all = chain.backward(saved, grad as Tensor2D);
+      return o.trainable ? o.trainable(all) : all;
     });
-    if (!Number.isFinite(loss)) throw new Error(`primal-dual training: the loss is ${loss} at Adam step ${opt.iterations}`);
+    if (!Number.isFinite(loss)) throw new Error(`primal-dual ${o.what ?? 'training'}: the loss is ${loss} at Adam step ${opt.iterations}`);
     opt.applyGradients(grads);
     tf.dispose(grads);
     return { loss, kept: kept.map((t) => t.dataSync()[0]) };
