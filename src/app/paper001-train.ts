@@ -32,6 +32,7 @@ import { LAMBDA_RULE, selectEpoch } from '../learning/paper001/student.ts';
 import { paper001Config, ssnrBound, type Paper001Config } from '../learning/paper001/system.ts';
 import { optimiseTeacher, SINR_TEACHER } from '../learning/paper001/teachers.ts';
 import type { ApNetKind } from '../learning/layers/ap-nets.ts';
+import { readNetsMetadataAs } from '../learning/paper001/nets-metadata.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -115,13 +116,7 @@ function writeJson(file: string, value: unknown): void {
   renameSync(`${file}.partial`, file);
 }
 
-export function readNetsMetadata(dir: string): Paper001NetsMetadata {
-  const file = path.join(dir, 'metadata.json');
-  if (!existsSync(file)) throw new Error(`no paper-001 networks at ${dir} (missing metadata.json)`);
-  const meta = JSON.parse(readFileSync(file, 'utf8')) as Paper001NetsMetadata;
-  if (meta.format !== 'isac-twin/paper001-nets') throw new Error(`${file}: format is '${String(meta.format)}', expected 'isac-twin/paper001-nets'`);
-  return meta;
-}
+export const readNetsMetadata = (dir: string): Paper001NetsMetadata => readNetsMetadataAs<Paper001NetsMetadata>(dir);
 
 export async function loadNets(tf: Tf, dir: string, numAps: number): Promise<LayersModel[]> {
   const nets: LayersModel[] = [];

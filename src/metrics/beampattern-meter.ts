@@ -15,7 +15,7 @@
  * scaled by 1/P_R,m when it transmits, zero otherwise).
  */
 import type { Beamformers } from '../phy/network.ts';
-import { angleGridDeg, beampatternError, beampatternOfFactor, desiredPattern, sensingLossOfFactor, steeringMatrix, type BeampatternSpec } from './beampattern.ts';
+import { angleGridDeg, beampatternOfFactor, desiredPattern, sensingLossWithPattern, steeringMatrix, type BeampatternSpec } from './beampattern.ts';
 import type { CArray } from '../phy/complex.ts';
 
 export interface BeampatternOptions {
@@ -86,14 +86,17 @@ export class BeampatternMeter {
       for (let i = 0; i < w.length; i++) powerW += w[i] * w[i];
       if (!(powerW > 0) || rows === 0) continue;
       const scale = (targetsDeg.length || 1) / powerW;
-      const P = beampatternOfFactor(this.A, N, w, rows);
-      for (let l = 0; l < L; l++) P[l] *= scale;
-      out.pattern.set(P, m * L);
-      if (!targetsDeg.length) continue;
+      if (!targetsDeg.length) {
+        const P = beampatternOfFactor(this.A, N, w, rows);
+        for (let l = 0; l < L; l++) out.pattern[m * L + l] = P[l] * scale;
+        continue;
+      }
       const spec: BeampatternSpec = { numAnt: N, gridDeg: this.gridDeg, A: this.A, desired, targetsDeg: Float64Array.from(targetsDeg), widthDeg: this.o.widthDeg, scale };
-      out.lr1[m] = beampatternError(P, desired);
-      out.lr2[m] = sensingLossOfFactor(spec, w, rows).crossCorrelation;
-      out.lr[m] = out.lr1[m] + out.lr2[m];
+      const r = sensingLossWithPattern(spec, w, rows);
+      out.pattern.set(r.pattern, m * L);
+      out.lr1[m] = r.patternError;
+      out.lr2[m] = r.crossCorrelation;
+      out.lr[m] = r.total;
     }
     return out;
   }

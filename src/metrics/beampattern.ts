@@ -251,6 +251,12 @@ export interface SensingLoss {
 
 /** L_r,1, L_r,2 and L_r of R = Σ_j w_j w_jᴴ (W [rows, M]) on R̄ = spec.scale·R. */
 export function sensingLossOfFactor(spec: BeampatternSpec, W: CArray, rows: number): SensingLoss {
+  const { pattern: _pattern, ...loss } = sensingLossWithPattern(spec, W, rows);
+  return loss;
+}
+
+/** The same, with the scaled beampattern P̄(θ_l) [L] it was computed from (the twin's meter draws it). */
+export function sensingLossWithPattern(spec: BeampatternSpec, W: CArray, rows: number): SensingLoss & { pattern: Float64Array } {
   const M = spec.numAnt;
   if (W.length !== 2 * rows * M) throw new RangeError(`sensingLossOfFactor: W has ${W.length / 2} complex entries, expected ${rows}·${M}`);
   const { Z, L } = projections(spec.A, M, W, rows);
@@ -258,7 +264,7 @@ export function sensingLossOfFactor(spec: BeampatternSpec, W: CArray, rows: numb
   for (let j = 0; j < rows; j++) for (let l = 0; l < L; l++) P[l] += spec.scale * (Z[2 * (j * L + l)] ** 2 + Z[2 * (j * L + l) + 1] ** 2);
   const patternError = beampatternError(P, spec.desired);
   const crossCorrelation = (2 / (L * L - L)) * spec.scale * crossSum(Z, rows, L);
-  return { patternError, crossCorrelation, total: patternError + crossCorrelation };
+  return { patternError, crossCorrelation, total: patternError + crossCorrelation, pattern: P };
 }
 
 /**

@@ -17,7 +17,6 @@
  * (`loadStudentNets`, which the CLI calls for every `ts-student` spec of a scenario) and handed to
  * the registry; a policy created without them is refused with a message saying so.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -28,6 +27,7 @@ import type { CsiView, DistributedPolicy, PolicyDefinition } from '../../policie
 import { sensingRowOf } from '../../solvers/cf-isac.ts';
 import type { Tf } from '../losses.ts';
 import { loadLayersModel } from '../model-store.ts';
+import { readNetsMetadataAs } from './nets-metadata.ts';
 import { inferenceNet } from './networks.ts';
 
 /** What `ts-student` reads of a paper-001 model's metadata.json. */
@@ -41,13 +41,7 @@ interface NetsMeta {
 /** Networks loaded for the run, by resolved model directory. */
 export type StudentNets = Map<string, { tf: Tf; nets: LayersModel[] }>;
 
-function readMeta(dir: string): NetsMeta {
-  const file = path.join(dir, 'metadata.json');
-  if (!existsSync(file)) throw new Error(`no paper-001 networks at ${dir} (missing metadata.json)`);
-  const meta = JSON.parse(readFileSync(file, 'utf8')) as NetsMeta;
-  if (meta.format !== 'isac-twin/paper001-nets') throw new Error(`${file}: format '${String(meta.format)}', expected 'isac-twin/paper001-nets'`);
-  return meta;
-}
+const readMeta = (dir: string): NetsMeta => readNetsMetadataAs<NetsMeta>(dir);
 
 /** Loads a model's selected per-AP networks (as inference copies) for the run. */
 export async function loadStudentNets(tf: Tf, dir: string, into: StudentNets): Promise<void> {
