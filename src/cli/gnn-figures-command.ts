@@ -27,8 +27,8 @@ export function addGnnFigureOptions(cmd: Command): Command {
     .option('--pga-samples <n>', 'gnn: the PGA reference runs on the first n test samples (slow: ~0.1 s per sample and β_s at M = 5)', intOption(1), 500)
     .option('--seed <n>', 'gnn: seed of the test set (default: the scenario’s)', intOption(0))
     .option('--jobs <n>', 'gnn: worker threads for the baselines', intOption(1, 64), 1)
-    .option('--cache <dir>', 'gnn: cache of the baselines (per M, keyed by everything they depend on)', 'twin-runs/cache')
-    .option('--no-cache', 'gnn: recompute the baselines');
+    .option('--cache <dir>', 'gnn, vfl --paper: cache of the baselines (gnn: per M; vfl: the multi-start WMMSE per SNR point), keyed by everything they depend on', 'twin-runs/cache')
+    .option('--no-cache', 'gnn, vfl --paper: recompute the baselines');
 }
 
 export interface GnnFiguresCliOptions {

@@ -515,6 +515,7 @@ export function registerTrainCommands(program: Command, result: { code: number }
         ...(o.vflSnrs ? { snrsDb: o.vflSnrs } : {}),
         ...(o.wmmseSamples ? { wmmseSamples: o.wmmseSamples } : {}),
         ...(o.wmmseIterations ? { wmmseIterations: o.wmmseIterations } : {}),
+        ...(o.cache ? { cache: o.cache } : {}),
         readScenario,
       });
       return;

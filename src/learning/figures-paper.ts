@@ -11,7 +11,7 @@
  *
  * WMMSE: the multi-start of solvers/wmmse-multistart.ts on every test sample (MRT, nulling, and the
  * same sample's solution at the previous SNR point), best of starts; the mean spread across starts
- * is printed with it.
+ * is printed with it. With `cache`, each point's WMMSE is read from / written to wmmse-cache.ts.
  * INR: the mean over test samples and users of the inter-cell interference-to-noise ratio
  * (snr-axis.ts meanInterCellInr), under MRT, WMMSE and the VFL ρ = 0.99 model, in dB of the mean.
  */
@@ -27,6 +27,7 @@ import { featureMatrix, featureSpecOf } from './features.ts';
 import { drawTestSamples, evaluate, policyBeams, snrLineSpec, type FigureRow, type Sample } from './figures.ts';
 import { MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
+import { readWmmsePoint, wmmseCacheFile, writeWmmsePoint } from './wmmse-cache.ts';
 import { cellEdgeSnrDb, meanInterCellInr, powerForSnr, scaleSamples, withPower } from './snr-axis.ts';
 
 export type Tf = typeof import('@tensorflow/tfjs');
@@ -54,6 +55,8 @@ export interface PaperFiguresOptions {
   wmmseSamples?: number;
   wmmseIterations?: number;
   wmmseTolerance?: number;
+  /** Folder of the WMMSE cache (wmmse-cache.ts); undefined: always computed. */
+  cache?: string;
   readScenario: (file: string) => LoadedScenario;
   log?: (line: string) => void;
 }
@@ -218,18 +221,27 @@ export async function writePaperFigures(tf: Tf | undefined, o: PaperFiguresOptio
             add('rs-vs-snr', method, evaluate(t, samples, samples.length, (i) => b[i]), samples.length, 0.01);
           }
         }
-        // WMMSE: best of starts, warm-started also from the previous SNR point's solution
-        const wm: Beamformers[] = [];
-        let spread = 0;
-        const bestStart: Record<string, number> = {};
-        for (let i = 0; i < nW; i++) {
-          const r = wmmseMultiStart(t, samples[i].H, { maxIterations: o.wmmseIterations ?? 500, tolerance: o.wmmseTolerance ?? 1e-6, previous: previous?.[i] });
-          wm.push(r.W);
-          spread += r.spread;
-          bestStart[r.best] = (bestStart[r.best] ?? 0) + 1;
+        // WMMSE: best of starts, warm-started also from the previous SNR point's solution (cached per point)
+        const iterations = o.wmmseIterations ?? 500;
+        const tolerance = o.wmmseTolerance ?? 1e-6;
+        const file = o.cache ? wmmseCacheFile(o.cache, { scenario: s, testSamples: o.testSamples, wmmseSamples: nW, snrChainDb: snrList.slice(0, snrList.indexOf(snr) + 1), iterations, tolerance }) : undefined;
+        let point = file ? readWmmsePoint(file, nW) : undefined;
+        if (point) log(`  ${setting.label}: WMMSE at ${snr} dB from the cache (${file})`);
+        else {
+          point = { W: [], spread: [], best: [] };
+          for (let i = 0; i < nW; i++) {
+            const r = wmmseMultiStart(t, samples[i].H, { maxIterations: iterations, tolerance, previous: previous?.[i] });
+            point.W.push(r.W);
+            point.spread.push(r.spread);
+            point.best.push(r.best);
+          }
+          if (file) writeWmmsePoint(file, point);
         }
+        const wm = point.W;
+        const bestStart: Record<string, number> = {};
+        for (const b of point.best) bestStart[b] = (bestStart[b] ?? 0) + 1;
         previous = wm;
-        spreads.push({ snrDb: snr, meanSpread: spread / nW, bestStart, samples: nW });
+        spreads.push({ snrDb: snr, meanSpread: point.spread.reduce((a, b) => a + b, 0) / nW, bestStart, samples: nW });
         add('rc-vs-snr', 'wmmse', evaluate(t, samples, nW, (i) => wm[i]), nW);
         const mrt = policyBeams(t, 'mrt');
         add('rc-vs-snr', 'mrt', evaluate(t, samples, samples.length, mrt), samples.length);

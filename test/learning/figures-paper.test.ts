@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../src/learning/backend.ts';
@@ -117,6 +117,34 @@ targets: { perCell: 2 }
     await writePaperFigures(tf, { out, scenarioFile: file, models: path.join(dir, 'models'), testSamples: 4, snrsDb: [0], wmmseIterations: 5, readScenario: () => loaded, log: (l) => lines.push(l) });
     assert.ok(lines.some((l) => l.includes('tinyp-vfl-rho0.01: still training (epoch 1), left out')), lines.join('\n'));
     assert.not.match(readFileSync(path.join(out, 'paper000-results.md'), 'utf8'), 'rho0.01');
+    // The WMMSE cache: the first run writes one file per SNR point, the second reads them (a tampered
+    // file shows up in the numbers), and a changed iteration limit misses the cache.
+    const cache = path.join(dir, 'cache');
+    const run = async (iters: number) => {
+      const log: string[] = [];
+      await writePaperFigures(tf, { out, scenarioFile: file, models: path.join(dir, 'models'), testSamples: 4, snrsDb: [0, 30], wmmseIterations: iters, cache, readScenario: () => loaded, log: (l) => log.push(l) });
+      return { log, res: JSON.parse(readFileSync(path.join(out, 'paper000-results.json'), 'utf8')) };
+    };
+    const wm = (r: { rows: PaperRow[] }, snr: number) => r.rows.find((x) => x.figure === 'rc-vs-snr' && x.method === 'wmmse' && x.snrDb === snr)!.rc;
+    const first = await run(50);
+    assert.not.ok(first.log.some((l) => l.includes('from the cache')));
+    close(wm(first.res, 30), rc('wmmse', 30), 1e-12, 'cached run = uncached run');
+    const files = readdirSync(cache).filter((f) => f.startsWith('paper000-wmmse-'));
+    assert.is(files.length, 2);
+    const second = await run(50);
+    assert.is(second.log.filter((l) => l.includes('from the cache')).length, 2);
+    close(wm(second.res, 0), wm(first.res, 0), 1e-12);
+    close(wm(second.res, 30), wm(first.res, 30), 1e-12);
+    for (const f of files) {
+      const c = JSON.parse(readFileSync(path.join(cache, f), 'utf8'));
+      c.W = c.W.map((bs: number[][]) => bs.map((w) => w.map(() => 0)));
+      writeFileSync(path.join(cache, f), JSON.stringify(c));
+    }
+    const tampered = await run(50);
+    assert.is(wm(tampered.res, 30), 0, 'zeroed cached beams give R_c 0: the file is what is used');
+    const other = await run(40);
+    assert.not.ok(other.log.some((l) => l.includes('from the cache')), 'another iteration limit is another key');
+    assert.is(readdirSync(cache).filter((f) => f.startsWith('paper000-wmmse-')).length, 4);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
