@@ -30,6 +30,7 @@ import { checkOutputDir, intOption, readScenario, UsageError } from './args.ts';
 import { addGnnFigureOptions, commandGnnFigures, type GnnFiguresCliOptions } from './gnn-figures-command.ts';
 import { addPrimalDualFigureOptions, commandPrimalDualFigures, type PrimalDualFiguresCliOptions } from '../app/primal-dual-figures.ts';
 import { commandTeacherStudentFigures } from './teacher-student-command.ts';
+import { registerModelsCommand } from './models-command.ts';
 
 function rhoOpt(v: string): number {
   const n = Number(v);
@@ -454,23 +455,7 @@ export function registerTrainCommands(program: Command, result: { code: number }
       o.defaults = new Set(['epochs', 'trainSamples', 'batch', 'patience'].filter((k) => cmd.getOptionValueSource(k) === 'default'));
       result.code = await commandTrain(file, o);
     });
-  const models = program.command('models').description('the learned models: what is shipped and what each was trained on');
-  models
-    .command('list')
-    .description('list models (metadata.json under each directory) with family, dims, data and training')
-    .argument('[dirs...]', 'directories to search', ['models', DEFAULT_TRAIN_DIR])
-    .action((dirs: string[]) => {
-      result.code = listModels(dirs);
-    });
-  models
-    .command('families')
-    .description('the model families: layers, dimension rule, where they decide')
-    .action(() => {
-      for (const f of builtinFamilies().list()) {
-        console.log(`${f.name.padEnd(10)} ${f.scope.padEnd(12)} ${f.summary}\n${''.padEnd(23)}layers: ${f.layerClasses.join(', ')}; dims: ${f.dimensionRule}`);
-      }
-      result.code = 0;
-    });
+  registerModelsCommand(program, result, DEFAULT_TRAIN_DIR);
   const figures = program
     .command('figures')
     .description('reproduce paper figures as tables and SVG: vfl (paper 000: R_c, R_s vs SNR; Pareto), gnn (paper 004: Figs. 3–4, docs/gnn.md), primal-dual (paper 002: Figs. 4–11, docs/primal-dual.md; --figs), teacher-student (paper 001: Figs. 7, 8, 10, 13, 16, docs/teacher-student.md)')
@@ -524,47 +509,6 @@ export function registerTrainCommands(program: Command, result: { code: number }
     const { tf } = await startBackend(o.backend);
     result.code = await writeVflFigures(tf, { ...o, ...(o.wmmseSamples ? { wmmseSamples: o.wmmseSamples } : {}), scenarioFile: o.scenario ?? 'scenarios/default.yaml', readScenario: readScenario });
   });
-}
-
-/** `models list`: one line per model found under `dirs` (each a model directory or a folder of them). */
-function listModels(dirs: string[]): number {
-  const found: Array<{ dir: string; meta: ModelMetadata }> = [];
-  const bad: string[] = [];
-  for (const root of dirs) {
-    if (!existsSync(root)) continue;
-    const candidates = existsSync(path.join(root, 'metadata.json')) ? [root] : readdirSync(root).map((d) => path.join(root, d));
-    for (const dir of candidates) {
-      if (!existsSync(path.join(dir, 'metadata.json'))) continue;
-      try {
-        found.push({ dir, meta: readMetadata(dir) });
-      } catch (e) {
-        bad.push(`${dir}: ${(e as Error).message}`);
-      }
-    }
-  }
-  if (found.length === 0 && bad.length === 0) {
-    console.log(`no models under ${dirs.join(', ')}`);
-    return 0;
-  }
-  const rows = found.map(({ dir, meta: m }) => {
-    const d = m.dims;
-    const best = m.curve.find((c) => c.epoch === m.bestEpoch) ?? m.curve[m.curve.length - 1];
-    return [
-      dir,
-      familyOf(m),
-      (m as { gnn?: { betaS: number } }).gnn ? `β_s ${(m as { gnn?: { betaS: number } }).gnn?.betaS}` : `ρ ${m.rho}`,
-      `M=${d.numBs} N_T=${d.numTxAnt} K=${d.usersPerCell} J=${d.targetsPerCell}`,
-      `${m.scenario} (${m.scenarioHash.slice(0, 8)}${m.datasetHash ? `, data ${m.datasetHash.slice(0, 8)}` : ''})`,
-      `${m.trainSamples} samples · seed ${m.seed}`,
-      `${m.epochsDone} ep (best ${m.bestEpoch})${m.finished ? '' : ' unfinished'}`,
-      best ? `val R_c ${best.valRc.toFixed(2)} R_s ${best.valRs.toFixed(2)}` : '',
-      `${(m.trainingTimeS / 60).toFixed(0)} min ${m.backend}${m.features ? ` · ${m.features.mode} features` : ''}${m.snrRangeDb ? ` · SNR ${m.snrRangeDb[0]}–${m.snrRangeDb[1]} dB` : ''}${m.stoppedBy ? ` · ${m.stoppedBy}` : ''}`,
-    ];
-  });
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i].length))) ?? [];
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
-  for (const b of bad) console.error(`unreadable: ${b}`);
-  return bad.length ? 1 : 0;
 }
 
 /** The package's version (stored with every trained model). */

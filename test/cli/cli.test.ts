@@ -97,7 +97,17 @@ test('train: a small run writes a loadable model; a failure is one error line an
   // `models list` names it with its family and dims.
   const list = cli('models', 'list', out);
   assert.equal(list.status, 0, list.stderr);
-  assert.match(list.stdout, /tiny-model\s+vfl\s+ρ 0\.5\s+M=3 N_T=12 K=2 J=1\s+default .*270 samples · seed 9\s+2 ep/);
+  assert.match(list.stdout, /tiny-model\s+vfl\s+ρ 0\.5\s+M=3 N_T=12 K=2 J=1\s+default .*270 samples · seed 9\s+2 ep.*curve: too short$/m);
+  // A folder of models: a paper-001 network gets its own row; a metadata.json of no known format is unreadable (exit 1).
+  const shelf = path.join(dir, 'shelf');
+  mkdirSync(path.join(shelf, 'p1'), { recursive: true });
+  writeFileSync(path.join(shelf, 'p1', 'metadata.json'), JSON.stringify({ format: 'isac-twin/paper001-nets', family: 'paper001-student', dims: { numAps: 2, inputShape: [6, 16, 2] }, trainingTimeS: 125, backend: 'wasm' }));
+  mkdirSync(path.join(shelf, 'junk'));
+  writeFileSync(path.join(shelf, 'junk', 'metadata.json'), JSON.stringify({ format: 'something-else' }));
+  const shelfList = cli('models', 'list', shelf);
+  assert.equal(shelfList.status, 1);
+  assert.match(shelfList.stdout, /p1 {2}paper001-student {2}paper001-nets {2}numAps=2 inputShape=6×16×2 {2}2 min wasm/);
+  assert.match(shelfList.stderr, /unreadable: .*junk: .*not an isac-twin learned beamformer/);
 });
 
 test('SIGINT during a paced run: exit 130, run row interrupted, logged slots intact', async () => {
