@@ -65,7 +65,7 @@ interface OtherMetadata {
   backend?: string;
 }
 
-const OTHER_FORMATS = new Set(['isac-twin/paper001-nets', 'isac-twin/primal-dual']);
+const OTHER_FORMATS = new Set(['isac-twin/paper001-nets', 'isac-twin/primal-dual', 'isac-twin/primal-dual-twin', 'isac-twin/primal-dual-exchange']);
 
 /** The row of a paper-001 / paper-002 network (their own metadata formats). */
 export function otherRow(dir: string, m: OtherMetadata): string {

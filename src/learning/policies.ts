@@ -28,6 +28,8 @@ import { familyPolicy, FamilyRegistry, type ModelFamily } from './families.ts';
 import { gnnFamily } from './gnn-family.ts';
 import { gnnSplitDefinition } from './gnn-split.ts';
 import { studentPolicyDefinition, type StudentNets } from './paper001/student-policy.ts';
+import { exchangePolicyDefinition } from './primal-dual/twin-exchange-policy.ts';
+import { twinPolicyDefinition } from './primal-dual/twin-policy.ts';
 import { MLP_LAYER_CLASSES, MlpRunner, readDenseLayers } from './inference.ts';
 import { bsDir, readMetadata, type ModelMetadata } from './model-store.ts';
 
@@ -164,6 +166,8 @@ export function twinPolicies(opts: { inferenceTf?: Tf; studentNets?: StudentNets
   const hooks = { resolveModelDir, inferenceTf: () => opts.inferenceTf };
   for (const f of builtinFamilies().list()) registry.register(familyPolicy(f, hooks));
   registry.register(gnnSplitDefinition(hooks));
+  registry.register(twinPolicyDefinition(hooks));
+  registry.register(exchangePolicyDefinition(hooks));
   const studentNets = opts.studentNets ?? new Map();
   registry.register(studentPolicyDefinition({ resolveModelDir, loaded: () => studentNets }));
   return registry;

@@ -176,9 +176,9 @@ export const sensingSchema = z.strictObject({
     .number()
     .int()
     .min(0)
-    .max(1)
+    .max(8)
     .optional()
-    .describe('dedicated sensing streams carried by every AP (0 in paper 000; default 1 for cell-free)'),
+    .describe('dedicated sensing streams carried by every AP (0 in paper 000; default 1 for cell-free; paper 002 in the twin: one per target, 3)'),
   beampattern: z
     .strictObject({
       widthDeg: z.number().min(0).max(180).default(10).describe('Δ, width of the desired beam d(θ) around each sensed target (degrees, paper 002 eq. 8)'),

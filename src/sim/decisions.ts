@@ -187,13 +187,16 @@ export class Decisions {
         const f = this.inForce[m];
         if (f.policy === policy.name && !f.fallback && f.csiSlot === view.measuredSlot[m] && f.streams === this.topo.apStreams[m]) continue;
       }
-      const ctx = this.context(slot, this.d.rng.policy, this.previous[m]);
+      // a policy's own fallback (its report names it) is logged as the policy in force, flagged
+      let fallback: string | undefined;
+      const ctx = { ...this.context(slot, this.d.rng.policy, this.previous[m]), report: (r: DecisionReport) => void (fallback = r.fallback) };
       const { value: W, ms } = this.timed(() => policy.decide(m, view, ctx));
       this.previous[m][m] = W;
       const lat = this.latencyUs(ms);
       this.busyUntilUs[m] = t + lat;
       this.decisionEvent(t, slot, m, ms, lat);
-      const beams = this.forceOf(m, W, policy.name, slot, view.measuredSlot[m], ms);
+      const beams = this.forceOf(m, W, fallback ?? policy.name, slot, view.measuredSlot[m], ms);
+      if (fallback) beams.fallback = true;
       if (lat > deadlineUs) this.fallbackAt(m, t + deadlineUs, lat);
       this.d.scheduler.at(t + lat, Priority.apply, () => this.apply(m, beams));
     }
@@ -321,9 +324,12 @@ export class Decisions {
     }
     // At AP m: its next message, or its beams after the last round.
     const m = msg.to;
-    const out = policy.step(m, msg.round, r.states[m], msg.payload, this.d.apViews[m], ctx);
+    let fallback: string | undefined;
+    const out = policy.step(m, msg.round, r.states[m], msg.payload, this.d.apViews[m], { ...ctx, report: (rep: DecisionReport) => void (fallback = rep.fallback) });
     if ('W' in out) {
-      this.apply(m, this.forceOf(m, out.W, policy.name, r.decisionSlot, r.csiSlot[m], NaN, r.topo));
+      const beams = this.forceOf(m, out.W, fallback ?? policy.name, r.decisionSlot, r.csiSlot[m], NaN, r.topo);
+      if (fallback) beams.fallback = true;
+      this.apply(m, beams);
       if (++r.done === M) this.round = undefined;
       return;
     }

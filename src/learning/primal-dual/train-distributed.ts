@@ -43,6 +43,10 @@ export interface DistributedTrainOptions {
   evalEvery: number;
   evalSet: DistributedSet;
   onEval?: (p: DistributedCurvePoint) => void;
+  /** The training batch [start, start + n) (default: distributedSet's i.i.d. draws of `seed`; the twin's pool: src/app/primal-dual-twin-exchange.ts). */
+  batchSet?: (start: number, n: number) => DistributedSet;
+  /** Return the trained networks instead of disposing them (shipping; the caller disposes). */
+  keepModels?: boolean;
 }
 
 export interface DistributedCurvePoint {
@@ -61,6 +65,8 @@ export interface DistributedResult {
   final: DistributedCurvePoint;
   wallS: number;
   params: number;
+  /** With `keepModels`: the quantisers Q_j (empty without bits) and optimisers D_j. */
+  models?: { quant: LayersModel[]; opt: LayersModel[] };
 }
 
 function dense(tf: Tf, name: string, inDim: number | undefined, units: number, fanIn: number, seed: number, activation?: 'tanh') {
@@ -164,7 +170,7 @@ export function trainDistributed(tf: Tf, dp: DistributedProblem, o: DistributedT
     curve.push(evaluate(0));
     for (let t = 0; t < o.iterations; t++) {
       const B = o.batchSize;
-      const set = distributedSet(dp, o.seed, t * B, B);
+      const set = o.batchSet ? o.batchSet(t * B, B) : distributedSet(dp, o.seed, t * B, B);
       const mus = duals.map((d) => d.value);
       const kept: Tensor[] = [];
       const { value, grads } = tf.tidy(() =>
@@ -196,12 +202,12 @@ export function trainDistributed(tf: Tf, dp: DistributedProblem, o: DistributedT
     }
     const final = evaluate(o.iterations);
     curve.push(final);
-    return { exchange: ex, curve, final, wallS: (performance.now() - t0) / 1000, params: vars.reduce((a, v) => a + v.size, 0) };
+    return { exchange: ex, curve, final, wallS: (performance.now() - t0) / 1000, params: vars.reduce((a, v) => a + v.size, 0), ...(o.keepModels ? { models: { quant, opt } } : {}) };
   } finally {
     split.forEach((s) => s.dispose());
     userSum.dispose();
     adam.dispose();
-    [...quant, ...opt].forEach((m) => m.dispose());
+    if (!o.keepModels) [...quant, ...opt].forEach((m) => m.dispose());
   }
 }
 

@@ -65,6 +65,8 @@ export interface UnsupervisedOptions extends CommonTrainOptions {
    * update reads the same estimate; evaluation is always exact.
    */
   pairStride?: number;
+  /** The channels of training batch [start, start + n) (default: i.i.d. draws of `channelSeed`; the twin's pool: twin-train.ts). */
+  batchSet?: (start: number, n: number) => ChannelSet;
 }
 
 export interface SupervisedOptions extends CommonTrainOptions {
@@ -175,7 +177,7 @@ export function trainUnsupervised(tf: Tf, pb: Paper002Problem, o: UnsupervisedOp
   try {
     score(0);
     for (let t = 0; t < o.iterations; t++) {
-      const set = channelSet(pb, drawChannels(pb, seed, t * o.batchSize, o.batchSize));
+      const set = o.batchSet ? o.batchSet(t * o.batchSize, o.batchSize) : channelSet(pb, drawChannels(pb, seed, t * o.batchSize, o.batchSize));
       const batch = stage1Batch(tf, pb, set, 0, o.batchSize, features);
       try {
         const m = dual.value;
