@@ -9,8 +9,11 @@
  *   (CPU); every AP (or a user-centric cluster of the strongest) serves a user *coherently*; the
  *   targets are sensed multistatically, the echoes combined at the CPU.
  *
- * Streams: every user has one communication stream, global index s = u; a network may add
- * dedicated sensing streams s = numUsers + q. AP m carries the streams `apStreams[m]`, in row
+ * Streams: every user has one communication stream, global index s = u; a network may add Q
+ * dedicated sensing streams per AP. Cell-free: the APs share them (s = numUsers + q, carried
+ * coherently by every AP, one waveform). Multicell (`sensingPerAp`): each BS transmits its own
+ * radar waveforms, s = numUsers + m·Q + q, so two BSs' sensing signals add in power, not in
+ * amplitude, at a user. AP m carries the streams `apStreams[m]`, in row
  * order: its beamformer W_m is `[apStreams[m].length, numTxAnt]` complex, row r = w_{m,s} for
  * s = apStreams[m][r] (communication rows first, in user order, then sensing rows). User u hears
  * stream s through Σ_m h_{m,u}ᴴ w_{m,s} over the APs carrying s (coherent joint transmission);
@@ -67,9 +70,11 @@ export interface Topology extends Association {
   numRxAnt: number;
   numUsers: number;
   numTargets: number;
-  /** Dedicated sensing streams (0 in paper 000's multicell model; 1 in cell-free by default). */
+  /** Dedicated sensing streams per AP, Q (0 in paper 000's multicell model; 1 in cell-free by default). */
   numSensingStreams: number;
-  /** numUsers + numSensingStreams. */
+  /** Multicell: each BS's Q sensing streams are its own (numUsers + m·Q + q); absent/false: shared by all APs. */
+  sensingPerAp?: boolean;
+  /** numUsers + Q (shared) or numUsers + numBs·Q (per AP). */
   numStreams: number;
   /** [numBs, 2] BS / AP positions (m). */
   bsPosM: Float64Array;
@@ -148,8 +153,8 @@ export function groupsOf(owner: Int32Array, numOwners: number): Int32Array[] {
 
 /**
  * Association from serving sets: `userAps[u]` the APs carrying user u's stream, `primary[u]` its
- * primary AP (must be in userAps[u]), sensing streams carried by every AP, `targetBs` the
- * monostatic sensing AP of each target.
+ * primary AP (must be in userAps[u]), Q sensing streams on every AP (shared, or each AP's own with
+ * `sensingPerAp`), `targetBs` the monostatic sensing AP of each target.
  */
 export function associationFrom(
   numBs: number,
@@ -158,15 +163,17 @@ export function associationFrom(
   numSensingStreams: number,
   targetBs: Int32Array,
   version: number,
+  sensingPerAp = false,
 ): Association {
   const numUsers = userAps.length;
   const served: number[][] = Array.from({ length: numBs }, () => []);
   userAps.forEach((aps, u) => aps.forEach((m) => served[m].push(u)));
   const servedUsers = served.map((l) => Int32Array.from(l));
-  const apStreams = servedUsers.map((users) => {
+  const apStreams = servedUsers.map((users, m) => {
     const rows = new Int32Array(users.length + numSensingStreams);
     rows.set(users);
-    for (let q = 0; q < numSensingStreams; q++) rows[users.length + q] = numUsers + q;
+    const first = numUsers + (sensingPerAp ? m * numSensingStreams : 0);
+    for (let q = 0; q < numSensingStreams; q++) rows[users.length + q] = first + q;
     return rows;
   });
   const userStream = new Int32Array(numUsers);
@@ -217,6 +224,7 @@ export function buildTopology(s: Scenario): Topology {
   const numUsers = cells * K;
   const numTargets = cells * J;
   const numSensingStreams = s.sensing.streams ?? (cellFree ? 1 : 0);
+  const sensingPerAp = !cellFree;
   // Initial serving sets: multicell by cell; cell-free every AP (refined after placement).
   const userAps = Array.from({ length: numUsers }, (_, u) =>
     cellFree ? Int32Array.from({ length: numBs }, (_, m) => m) : Int32Array.of(Math.floor(u / K)),
@@ -234,7 +242,8 @@ export function buildTopology(s: Scenario): Topology {
     numUsers,
     numTargets,
     numSensingStreams,
-    numStreams: numUsers + numSensingStreams,
+    sensingPerAp,
+    numStreams: numUsers + (sensingPerAp ? numBs : 1) * numSensingStreams,
     bsPosM,
     cpuPosM: Float64Array.from(cellFree ? s.topology.cellFree.cpuPositionM : [bsPosM[0], bsPosM[1]]),
     broadsideRad: (s.topology.arrayBroadsideDeg * Math.PI) / 180,
@@ -242,7 +251,7 @@ export function buildTopology(s: Scenario): Topology {
     ...(cellFree ? { area: { minM: [-half, -half], maxM: [half, half], wrap: s.topology.cellFree.wrapAround } as DeploymentArea } : {}),
     sensingGeometry: s.sensing.geometry ?? (cellFree ? 'multistatic' : 'monostatic'),
     receiveArrayGain: s.sensing.receiveArrayGain,
-    ...associationFrom(numBs, userAps, primary, numSensingStreams, targetBs, 0),
+    ...associationFrom(numBs, userAps, primary, numSensingStreams, targetBs, 0, sensingPerAp),
     dynamicAssociation: s.association.handover.enabled,
     powerW: new Float64Array(numBs).fill(paper ? paper.sumPowerW / numBs : dbmToW(s.topology.txPowerDbm)),
     noiseCommW: paper ? paper.noiseW : dbmToW(s.channel.noise.commDbm),

@@ -60,7 +60,7 @@ export function initialAssociation(topo: Topology, spec: AssociationSpec, gain: 
   // Primary AP: the first of each serving set (the strongest, or the cell's BS).
   const primary = Int32Array.from(userAps, (aps) => aps[0]);
   // The pre-placement association was never in force: the initial one keeps its version (0).
-  return associationFrom(numBs, userAps, primary, topo.numSensingStreams, targetBs, topo.associationVersion);
+  return associationFrom(numBs, userAps, primary, topo.numSensingStreams, targetBs, topo.associationVersion, topo.sensingPerAp);
 }
 
 /**
@@ -122,7 +122,7 @@ export function reassociate(
   if (!handovers.length && sameSets) return undefined;
   const sorted = userAps.map((a, u) => Int32Array.from([primary[u], ...a.filter((m) => m !== primary[u])]));
   return {
-    association: associationFrom(numBs, sorted, Int32Array.from(primary), topo.numSensingStreams, Int32Array.from(targetBs), topo.associationVersion + 1),
+    association: associationFrom(numBs, sorted, Int32Array.from(primary), topo.numSensingStreams, Int32Array.from(targetBs), topo.associationVersion + 1, topo.sensingPerAp),
     handovers,
   };
 }

@@ -90,6 +90,51 @@ test('sensing rows are interference to the users: γ = |a_uu|²/(|Σ_m h_mᴴ w_
   close(amp(0), (P / 2) * (n0 + n1) ** 2, 1e-12);
 });
 
+test('multicell sensing streams are each BS’s own: at a user they add in power, Σ_m |h_mᴴ w_m,q|², not in amplitude', () => {
+  // buildTopology of a 2-cell scenario with one sensing stream per BS
+  const topo = scenario(`
+name: mc-sens
+topology: { numCells: 2, numTxAnt: 3, numRxAnt: 3 }
+users: { perCell: 1 }
+targets: { perCell: 1 }
+sensing: { streams: 1 }
+`).topology;
+  assert.is(topo.sensingPerAp, true);
+  assert.equal(topo.apStreams.map((r) => Array.from(r)), [[0, 2], [1, 3]]);
+  assert.is(topo.numStreams, 4);
+  const H = randomChannels(topo, testRng('mc-sens'));
+  const P = topo.powerW[0];
+  // each BS: no user beam, only its sensing row, the same direction a(0.4) at both BSs
+  const W = [0, 1].map(() => {
+    const Wm = czeros(2 * 3);
+    steeringInto(Wm, 3, 3, 0.4, Math.sqrt(P / 3), 0);
+    return Wm;
+  });
+  // user 0 gets a beam of its own so that its SINR is finite and non-zero
+  W[0].set(mrtRow(h(topo, H, 0, 0), P / 2), 0);
+  const out = new Float64Array(2);
+  commSinrInto(out, topo, H, W);
+  const dot = (m: number, u: number, row: number) => {
+    const hv = h(topo, H, m, u);
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < 3; i++) {
+      const wr = W[m][2 * (row * 3 + i)];
+      const wi = W[m][2 * (row * 3 + i) + 1];
+      re += hv[2 * i] * wr + hv[2 * i + 1] * wi;
+      im += hv[2 * i] * wi - hv[2 * i + 1] * wr;
+    }
+    return [re, im];
+  };
+  const p2 = ([re, im]: number[]) => re * re + im * im;
+  const desired = p2(dot(0, 0, 0));
+  const sensingPower = p2(dot(0, 0, 1)) + p2(dot(1, 0, 1));
+  const [a, b] = [dot(0, 0, 1), dot(1, 0, 1)];
+  const coherent = (a[0] + b[0]) ** 2 + (a[1] + b[1]) ** 2;
+  assert.ok(Math.abs(coherent - sensingPower) > 1e-3 * sensingPower, 'the test channels tell the two sums apart');
+  close(out[0], desired / (sensingPower + p2(dot(1, 0, 0)) + topo.noiseCommW), 1e-12, 'incoherent sum of the BSs’ sensing signals');
+});
+
 test('multistatic cbf at full power on known angles: SNR = Σ_m c_m N_t P_m (paper 004 bound), c_m from the bistatic gains', () => {
   const nt = 4;
   const Pm = [0.5, 2];
